@@ -1,0 +1,1 @@
+export { createId, idSchema, isId, prefixes, type IdKind } from "./id.ts"

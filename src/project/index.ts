@@ -1,0 +1,1 @@
+export { GLOBAL_PROJECT, remoteProjectID, resolveProject, type Project } from "./project.ts"

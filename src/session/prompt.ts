@@ -1,0 +1,148 @@
+import { createId } from "../id/index.ts"
+import { parseModel } from "../provider/index.ts"
+import { BadRequestError } from "../util/named-error.ts"
+import type { PromptInput } from "./input-schema.ts"
+import type { Part, SessionInfo, UserMessage, WithParts } from "./schema.ts"
+import type { SessionService } from "./service.ts"
+import { runTurn, type TurnDeps } from "./turn.ts"
+import type { ProjectCache } from "./projects.ts"
+
+/** Dependencies of the prompt runner. */
+export interface PromptDeps extends TurnDeps {
+  sessions: SessionService
+  projects: ProjectCache
+  /** The default model, `provider/model`, used when neither the prompt nor the session names one. */
+  defaultModel: () => string | undefined
+}
+
+interface QueuedTurn {
+  session: SessionInfo
+  user: UserMessage
+  resolve(result: WithParts): void
+}
+
+interface SessionRun {
+  queue: QueuedTurn[]
+  abort?: AbortController
+  done?: Promise<void>
+}
+
+const DEFAULT_AGENT = "build"
+
+/**
+ * Prompts and the per-session turn queue (spec 9.1 and 6.2, with Spool's queue semantics).
+ *
+ * Contract:
+ * - The user message and its parts are stored (and published) before `prompt` waits for anything.
+ * - One turn runs per session at a time. A prompt that arrives while a turn runs is queued and gets its
+ *   own turn afterwards, in arrival order; it is never merged into the running turn and never dropped.
+ * - `abort` stops the running turn only; queued prompts still run (they were sent after the aborted one
+ *   and usually say what to do instead).
+ * - `prompt` resolves with the last assistant message of its turn (with an `error` when the turn failed)
+ *   or, with `noReply`, with the user message.
+ */
+export function createPromptRunner(deps: PromptDeps) {
+  const runs = new Map<string, SessionRun>()
+
+  async function prompt(sessionID: string, input: PromptInput): Promise<WithParts> {
+    const session = await deps.sessions.get(sessionID)
+    const model = input.model ?? lastModel(session) ?? parseModel(deps.defaultModel())
+    if (!model) {
+      throw new BadRequestError({ message: "No model: pass model {providerID, modelID}, set SPOOL_MODEL, --model, or model in spool.json" })
+    }
+    const now = Date.now()
+    const user: UserMessage = {
+      id: input.messageID ?? createId("message"),
+      sessionID,
+      role: "user",
+      time: { created: now },
+      agent: input.agent ?? DEFAULT_AGENT,
+      model: { providerID: model.providerID, modelID: model.modelID },
+      ...(input.system ? { system: input.system } : {}),
+      ...(input.tools ? { tools: input.tools } : {}),
+    }
+    const parts: Part[] = input.parts.map((part) => ({ ...part, id: part.id ?? createId("part"), sessionID, messageID: user.id }) as Part)
+
+    const touched: SessionInfo = {
+      ...session,
+      agent: user.agent,
+      model: { id: model.modelID, providerID: model.providerID, variant: input.variant ?? "default" },
+      time: { ...session.time, updated: now },
+    }
+    await deps.writer.updateSession(touched)
+    await deps.writer.message(user, session.directory)
+    for (const part of parts) await deps.writer.part(part, session.directory)
+    if (input.noReply) return { info: user, parts }
+
+    return new Promise<WithParts>((resolve) => {
+      const run = runs.get(sessionID) ?? { queue: [] }
+      runs.set(sessionID, run)
+      run.queue.push({ session: touched, user, resolve })
+      if (!run.done) run.done = drain(sessionID, run)
+    })
+  }
+
+  async function drain(sessionID: string, run: SessionRun) {
+    let first = true
+    let directory: string | undefined
+    while (run.queue.length > 0) {
+      const next = run.queue.shift()!
+      const session = await deps.sessions.get(sessionID).catch(() => undefined)
+      if (!session) {
+        next.resolve({ info: next.user, parts: [] })
+        continue
+      }
+      directory = session.directory
+      if (first || deps.status.get(sessionID).type === "idle") deps.status.set(session, { type: "busy" })
+      first = false
+      run.abort = new AbortController()
+      let result: WithParts | undefined
+      try {
+        const project = await deps.projects.resolve(session.directory)
+        const worktree = project.id === "global" ? session.directory : project.worktree
+        result = await runTurn(deps, session, next.user, worktree, run.abort.signal)
+      } catch (error) {
+        deps.log.error({ err: error, sessionID }, "turn failed unexpectedly")
+      }
+      run.abort = undefined
+      next.resolve(result ?? { info: next.user, parts: [] })
+      const latest = await deps.sessions.get(sessionID).catch(() => undefined)
+      if (latest) await deps.writer.updateSession({ ...latest, time: { ...latest.time, updated: Date.now() } })
+    }
+    runs.delete(sessionID)
+    if (directory !== undefined) deps.status.set({ id: sessionID, directory }, { type: "idle" })
+  }
+
+  /** Starts a prompt without waiting for the turn (`prompt_async`); failures end up on the message. */
+  async function promptAsync(sessionID: string, input: PromptInput): Promise<void> {
+    await deps.sessions.get(sessionID)
+    void prompt(sessionID, input).catch((error) => deps.log.error({ err: error, sessionID }, "async prompt failed"))
+  }
+
+  /** Aborts the running turn of a session, if any. Always succeeds (`POST /abort` → `true`). */
+  function abort(sessionID: string): void {
+    runs.get(sessionID)?.abort?.abort(new DOMException("Aborted", "AbortError"))
+  }
+
+  /** True while a turn runs or is queued. */
+  function busy(sessionID: string): boolean {
+    return runs.has(sessionID)
+  }
+
+  /** Aborts every running turn and waits for the queues to settle (shutdown). */
+  async function stopAll(): Promise<void> {
+    for (const [, run] of runs) {
+      for (const queued of run.queue.splice(0)) queued.resolve({ info: queued.user, parts: [] })
+      run.abort?.abort(new DOMException("Aborted", "AbortError"))
+    }
+    await Promise.all([...runs.values()].map((run) => run.done))
+  }
+
+  return { prompt, promptAsync, abort, busy, stopAll }
+}
+
+function lastModel(session: SessionInfo) {
+  return session.model ? { providerID: session.model.providerID, modelID: session.model.id } : undefined
+}
+
+export type PromptRunner = ReturnType<typeof createPromptRunner>

@@ -1,0 +1,266 @@
+import { sql, type Kysely, type Transaction } from "kysely"
+import type { Database } from "../storage/index.ts"
+import type { Message, Part, SessionInfo, Todo, Tokens, WithParts } from "./schema.ts"
+
+type Executor = Kysely<Database> | Transaction<Database>
+
+/** Filters of `GET /session` (spec 11.5, plus Spool's cursor and archive filter). */
+export interface SessionListFilter {
+  projectID: string
+  /** Exact directory match; only applied when the client passed `?directory=`. */
+  directory?: string
+  /** Only root sessions (no parentID). */
+  roots?: boolean
+  /** `time_updated >= start` (epoch ms). */
+  start?: number
+  /** Case-insensitive substring of the title; `%` and `_` match literally. */
+  search?: string
+  /** Include archived sessions (default: excluded). */
+  archived?: boolean
+  /** Page size; the repository fetches one more row to know whether a next page exists. */
+  limit: number
+  /** Keyset cursor: sessions strictly older than `(time, id)` in `time_updated DESC, id DESC` order. */
+  before?: { time: number; id: string }
+}
+
+/** A keyset page cursor, `{id, time}` of the last row returned (OpenCode's message cursor shape). */
+export interface Cursor {
+  id: string
+  time: number
+}
+
+export interface Page<T> {
+  items: T[]
+  next?: Cursor
+}
+
+function parse<T>(data: string): T {
+  return JSON.parse(data) as T
+}
+
+function escapeLike(value: string): string {
+  return value.replace(/[\\%_]/g, (character) => `\\${character}`)
+}
+
+/**
+ * Queries over the session tables; every function takes the executor so callers can group writes in
+ * one transaction. Reads order by stored times with the ID as tie-break, never by ID alone.
+ */
+export const repository = {
+  async upsertProject(db: Executor, project: { id: string; worktree: string; vcs?: string }, now: number) {
+    await db
+      .insertInto("project")
+      .values({ id: project.id, worktree: project.worktree, vcs: project.vcs ?? null, time_created: now, time_updated: now })
+      .onConflict((conflict) => conflict.column("id").doUpdateSet({ worktree: project.worktree, time_updated: now }))
+      .execute()
+  },
+
+  async insertSession(db: Executor, info: SessionInfo) {
+    await db.insertInto("session").values(sessionRow(info)).execute()
+  },
+
+  async updateSession(db: Executor, info: SessionInfo) {
+    const { id, ...row } = sessionRow(info)
+    await db.updateTable("session").set(row).where("id", "=", id).execute()
+  },
+
+  async getSession(db: Executor, id: string): Promise<SessionInfo | undefined> {
+    const row = await db.selectFrom("session").select("data").where("id", "=", id).executeTakeFirst()
+    return row ? parse<SessionInfo>(row.data) : undefined
+  },
+
+  async listSessions(db: Executor, filter: SessionListFilter): Promise<Page<SessionInfo>> {
+    let query = db.selectFrom("session").select(["id", "time_updated", "data"]).where("project_id", "=", filter.projectID)
+    if (filter.directory !== undefined) query = query.where("directory", "=", filter.directory)
+    if (filter.roots) query = query.where("parent_id", "is", null)
+    if (filter.start !== undefined) query = query.where("time_updated", ">=", filter.start)
+    if (!filter.archived) query = query.where("time_archived", "is", null)
+    if (filter.search) {
+      const pattern = `%${escapeLike(filter.search.toLowerCase())}%`
+      query = query.where(sql<boolean>`lower(title) like ${pattern} escape '\\'`)
+    }
+    if (filter.before) {
+      const { time, id } = filter.before
+      query = query.where((eb) => eb.or([eb("time_updated", "<", time), eb.and([eb("time_updated", "=", time), eb("id", "<", id)])]))
+    }
+    const rows = await query.orderBy("time_updated", "desc").orderBy("id", "desc").limit(filter.limit + 1).execute()
+    const page = rows.slice(0, filter.limit)
+    const last = page.at(-1)
+    return {
+      items: page.map((row) => parse<SessionInfo>(row.data)),
+      next: rows.length > filter.limit && last ? { id: last.id, time: Number(last.time_updated) } : undefined,
+    }
+  },
+
+  async children(db: Executor, parentID: string): Promise<SessionInfo[]> {
+    const rows = await db
+      .selectFrom("session")
+      .select("data")
+      .where("parent_id", "=", parentID)
+      .orderBy("time_created", "asc")
+      .orderBy("id", "asc")
+      .execute()
+    return rows.map((row) => parse<SessionInfo>(row.data))
+  },
+
+  /** Deletes one session row; messages, parts and todos go by foreign-key cascade. */
+  async deleteSession(db: Executor, id: string) {
+    await db.deleteFrom("part").where("session_id", "=", id).execute()
+    await db.deleteFrom("session").where("id", "=", id).execute()
+  },
+
+  async upsertMessage(db: Executor, info: Message, now: number) {
+    await db
+      .insertInto("message")
+      .values({ id: info.id, session_id: info.sessionID, role: info.role, time_created: info.time.created, time_updated: now, data: JSON.stringify(info) })
+      .onConflict((conflict) => conflict.column("id").doUpdateSet({ time_updated: now, data: JSON.stringify(info) }))
+      .execute()
+  },
+
+  async getMessage(db: Executor, sessionID: string, messageID: string): Promise<WithParts | undefined> {
+    const row = await db
+      .selectFrom("message")
+      .select("data")
+      .where("id", "=", messageID)
+      .where("session_id", "=", sessionID)
+      .executeTakeFirst()
+    if (!row) return undefined
+    const info = parse<Message>(row.data)
+    return { info, parts: await repository.parts(db, [messageID]).then((map) => map.get(messageID) ?? []) }
+  },
+
+  /**
+   * Messages with parts, oldest first. With `limit`, the newest `limit` messages (before `before` when
+   * given) and a cursor to the next older page when one exists (spec 11.6).
+   */
+  async listMessages(db: Executor, sessionID: string, options: { limit?: number; before?: Cursor } = {}): Promise<Page<WithParts>> {
+    let query = db.selectFrom("message").select(["id", "time_created", "data"]).where("session_id", "=", sessionID)
+    if (options.before) {
+      const { time, id } = options.before
+      query = query.where((eb) => eb.or([eb("time_created", "<", time), eb.and([eb("time_created", "=", time), eb("id", "<", id)])]))
+    }
+    let rows
+    let next: Cursor | undefined
+    if (options.limit) {
+      rows = await query.orderBy("time_created", "desc").orderBy("id", "desc").limit(options.limit + 1).execute()
+      if (rows.length > options.limit) {
+        rows = rows.slice(0, options.limit)
+        const oldest = rows.at(-1)!
+        next = { id: oldest.id, time: Number(oldest.time_created) }
+      }
+      rows.reverse()
+    } else {
+      rows = await query.orderBy("time_created", "asc").orderBy("id", "asc").execute()
+    }
+    const parts = await repository.parts(db, rows.map((row) => row.id))
+    return {
+      items: rows.map((row) => ({ info: parse<Message>(row.data), parts: parts.get(row.id) ?? [] })),
+      next,
+    }
+  },
+
+  /** Parts of the given messages, each list in creation order. */
+  async parts(db: Executor, messageIDs: string[]): Promise<Map<string, Part[]>> {
+    const result = new Map<string, Part[]>()
+    for (let offset = 0; offset < messageIDs.length; offset += 500) {
+      const chunk = messageIDs.slice(offset, offset + 500)
+      if (chunk.length === 0) break
+      const rows = await db
+        .selectFrom("part")
+        .select(["message_id", "data"])
+        .where("message_id", "in", chunk)
+        .orderBy("time_created", "asc")
+        .orderBy("id", "asc")
+        .execute()
+      for (const row of rows) {
+        const list = result.get(row.message_id) ?? []
+        list.push(parse<Part>(row.data))
+        result.set(row.message_id, list)
+      }
+    }
+    return result
+  },
+
+  async deleteMessage(db: Executor, messageID: string) {
+    await db.deleteFrom("message").where("id", "=", messageID).execute()
+  },
+
+  async upsertPart(db: Executor, part: Part, now: number) {
+    await db
+      .insertInto("part")
+      .values({ id: part.id, message_id: part.messageID, session_id: part.sessionID, type: part.type, time_created: now, time_updated: now, data: JSON.stringify(part) })
+      .onConflict((conflict) => conflict.column("id").doUpdateSet({ time_updated: now, data: JSON.stringify(part) }))
+      .execute()
+  },
+
+  async deletePart(db: Executor, partID: string) {
+    await db.deleteFrom("part").where("id", "=", partID).execute()
+  },
+
+  /** Sum of cost (USD) and tokens over the session's `step-finish` parts. */
+  async usage(db: Executor, sessionID: string): Promise<{ cost: number; tokens: Tokens }> {
+    const rows = await db.selectFrom("part").select("data").where("session_id", "=", sessionID).where("type", "=", "step-finish").execute()
+    const total = { cost: 0, tokens: { input: 0, output: 0, reasoning: 0, cache: { read: 0, write: 0 } } }
+    for (const row of rows) {
+      const part = parse<Extract<Part, { type: "step-finish" }>>(row.data)
+      total.cost += part.cost
+      total.tokens.input += part.tokens.input
+      total.tokens.output += part.tokens.output
+      total.tokens.reasoning += part.tokens.reasoning
+      total.tokens.cache.read += part.tokens.cache.read
+      total.tokens.cache.write += part.tokens.cache.write
+    }
+    return total
+  },
+
+  /** Parts that were still streaming or running when the process stopped. */
+  async unfinishedParts(db: Executor): Promise<Part[]> {
+    const rows = await db.selectFrom("part").select("data").where("type", "in", ["tool", "text", "reasoning"]).execute()
+    return rows
+      .map((row) => parse<Part>(row.data))
+      .filter((part) =>
+        part.type === "tool"
+          ? part.state.status === "pending" || part.state.status === "running"
+          : (part.type === "text" || part.type === "reasoning") && part.time !== undefined && part.time.end === undefined,
+      )
+  },
+
+  /** Assistant messages that never completed (no `time.completed`). */
+  async unfinishedAssistants(db: Executor): Promise<Message[]> {
+    const rows = await db.selectFrom("message").select("data").where("role", "=", "assistant").execute()
+    return rows.map((row) => parse<Message>(row.data)).filter((message) => message.role === "assistant" && message.time.completed === undefined)
+  },
+
+  async todos(db: Executor, sessionID: string): Promise<Todo[]> {
+    const rows = await db
+      .selectFrom("todo")
+      .select(["content", "status", "priority"])
+      .where("session_id", "=", sessionID)
+      .orderBy("position", "asc")
+      .execute()
+    return rows
+  },
+
+  async setTodos(db: Executor, sessionID: string, todos: Todo[], now: number) {
+    await db.deleteFrom("todo").where("session_id", "=", sessionID).execute()
+    if (todos.length === 0) return
+    await db
+      .insertInto("todo")
+      .values(todos.map((todo, position) => ({ session_id: sessionID, position, content: todo.content, status: todo.status, priority: todo.priority, time_created: now, time_updated: now })))
+      .execute()
+  },
+}
+
+function sessionRow(info: SessionInfo) {
+  return {
+    id: info.id,
+    project_id: info.projectID,
+    parent_id: info.parentID ?? null,
+    directory: info.directory,
+    title: info.title,
+    time_created: info.time.created,
+    time_updated: info.time.updated,
+    time_archived: info.time.archived ?? null,
+    data: JSON.stringify(info),
+  }
+}

@@ -1,0 +1,281 @@
+import { runAgentTurn, type AgentEvent } from "../agent/index.ts"
+import { classifyError, resolveModel, stepCost, type MessageError, type ResolvedModel } from "../provider/index.ts"
+import { builtinTools, type ToolContext } from "../tool/index.ts"
+import { createId } from "../id/index.ts"
+import type { Config } from "../config/index.ts"
+import type { Logger } from "../util/log.ts"
+import { MessageEvent, SessionEvent } from "./events.ts"
+import { orderByTurn, toModelMessages } from "./history.ts"
+import { repository } from "./repository.ts"
+import type { AssistantMessage, Part, SessionInfo, ToolPart, UserMessage, WithParts } from "./schema.ts"
+import type { StatusMap } from "./status.ts"
+import { systemPrompt } from "./system.ts"
+import type { Writer } from "./writer.ts"
+
+/** Dependencies of a turn, wired at the composition root. */
+export interface TurnDeps {
+  writer: Writer
+  status: StatusMap
+  config: () => Config
+  log: Logger
+  env: NodeJS.ProcessEnv
+  /** Resolves models; injectable so tests can count calls. Defaults to `resolveModel`. */
+  resolve?: typeof resolveModel
+}
+
+const TEXT_SAVE_INTERVAL_MS = 250
+const DEFAULT_MAX_STEPS = 100
+
+/**
+ * Runs the agent for one user message and records everything: one assistant message per LLM step
+ * (as OpenCode), text/reasoning parts with `message.part.delta` events, tool parts through
+ * pending → running → completed | error, `step-start`/`step-finish` parts with tokens and cost, the
+ * assistant's error when the turn fails, and the session's usage totals.
+ *
+ * Contract: never throws for provider, tool or abort failures; returns the last assistant message with
+ * its parts (or undefined when none could be created).
+ */
+export async function runTurn(
+  deps: TurnDeps,
+  session: SessionInfo,
+  user: UserMessage,
+  worktree: string,
+  abort: AbortSignal,
+): Promise<WithParts | undefined> {
+  const { writer } = deps
+  const directory = session.directory
+  let model: ResolvedModel
+  try {
+    model = (deps.resolve ?? resolveModel)(user.model, deps.config(), deps.env)
+  } catch (error) {
+    const failed = assistantMessage(session, user, worktree, Date.now())
+    failed.error = classifyError(error, user.model.providerID).error
+    if ((error as { name?: string }).name === "ProviderAuthError") failed.error = (error as { toObject(): MessageError }).toObject()
+    failed.time.completed = Date.now()
+    failed.finish = "error"
+    await writer.message(failed, directory)
+    writer.bus.publish(SessionEvent.Error, { sessionID: session.id, error: failed.error }, directory)
+    return { info: failed, parts: [] }
+  }
+
+  const stored = await repository.listMessages(writer.db, session.id)
+  const history = toModelMessages(orderByTurn(stored.items, user.id), model.providerID)
+  const system = [systemPrompt({ model, directory, worktree }), ...(user.system ? [user.system] : [])]
+
+  let assistant: AssistantMessage | undefined
+  let parts: Part[] = []
+  const open = new Map<string, Extract<Part, { type: "text" | "reasoning" }>>()
+  const lastSaved = new Map<string, number>()
+  const tools = new Map<string, ToolPart>()
+
+  const savePart = async (part: Part) => {
+    const index = parts.findIndex((existing) => existing.id === part.id)
+    if (index === -1) parts.push(part)
+    else parts[index] = part
+    await writer.part(part, directory)
+  }
+
+  const toolPart = (callID: string, tool: string): ToolPart => {
+    const existing = tools.get(callID)
+    if (existing) return existing
+    const created: ToolPart = {
+      id: createId("part"),
+      sessionID: session.id,
+      messageID: assistant!.id,
+      type: "tool",
+      callID,
+      tool,
+      state: { status: "pending", input: {}, raw: "" },
+    }
+    tools.set(callID, created)
+    return created
+  }
+
+  const toolContext = (call: { callID: string; tool: string }): ToolContext => ({
+    sessionID: session.id,
+    messageID: assistant!.id,
+    callID: call.callID,
+    directory,
+    abort,
+    metadata(update) {
+      const part = tools.get(call.callID)
+      if (!part || part.state.status !== "running") return
+      part.state = { ...part.state, ...update }
+      void savePart(part).catch((error) => deps.log.warn({ err: error }, "tool metadata update failed"))
+    },
+    todos: {
+      read: () => repository.todos(writer.db, session.id),
+      write: (todos) => writer.todos(session.id, todos, directory),
+    },
+  })
+
+  const finishAssistant = async (patch: Partial<AssistantMessage>) => {
+    if (!assistant) return
+    assistant = { ...assistant, ...patch, time: { ...assistant.time, completed: Date.now() } }
+    await writer.message(assistant, directory)
+  }
+
+  const handle = async (event: AgentEvent) => {
+    switch (event.type) {
+      case "step-start": {
+        assistant = assistantMessage(session, user, worktree, Date.now(), model)
+        parts = []
+        tools.clear()
+        await writer.message(assistant, directory)
+        await savePart({ id: createId("part"), sessionID: session.id, messageID: assistant.id, type: "step-start" })
+        return
+      }
+      case "retry":
+        deps.status.set(session, { type: "retry", attempt: event.attempt, message: errorMessage(event.error), next: event.next })
+        return
+      case "text-start":
+      case "reasoning-start": {
+        if (deps.status.get(session.id).type === "retry") deps.status.set(session, { type: "busy" })
+        const part = {
+          id: createId("part"),
+          sessionID: session.id,
+          messageID: assistant!.id,
+          type: event.type === "text-start" ? ("text" as const) : ("reasoning" as const),
+          text: "",
+          time: { start: Date.now() },
+        }
+        open.set(event.id, part)
+        await savePart(part)
+        return
+      }
+      case "text-delta":
+      case "reasoning-delta": {
+        const part = open.get(event.id)
+        if (!part) return
+        part.text += event.text
+        writer.bus.publish(
+          MessageEvent.PartDelta,
+          { sessionID: session.id, messageID: part.messageID, partID: part.id, field: "text", delta: event.text },
+          directory,
+        )
+        const now = Date.now()
+        if (now - (lastSaved.get(part.id) ?? part.time!.start) >= TEXT_SAVE_INTERVAL_MS) {
+          lastSaved.set(part.id, now)
+          await writer.savePart(part)
+        }
+        return
+      }
+      case "text-end":
+      case "reasoning-end": {
+        const part = open.get(event.id)
+        if (!part) return
+        open.delete(event.id)
+        part.text = event.text
+        part.time = { start: part.time!.start, end: Date.now() }
+        if (event.providerMetadata) part.metadata = event.providerMetadata
+        await savePart(part)
+        return
+      }
+      case "tool-input-start":
+        await savePart(toolPart(event.callID, event.tool))
+        return
+      case "tool-call": {
+        const part = toolPart(event.callID, event.tool)
+        part.state = { status: "running", input: event.input, time: { start: Date.now() } }
+        await savePart(part)
+        return
+      }
+      case "tool-result": {
+        const part = toolPart(event.callID, event.tool)
+        const start = part.state.status === "running" ? part.state.time.start : Date.now()
+        part.state = {
+          status: "completed",
+          input: event.input,
+          output: event.result.output,
+          title: event.result.title,
+          metadata: event.result.metadata,
+          time: { start, end: Date.now() },
+        }
+        await savePart(part)
+        return
+      }
+      case "tool-error": {
+        const part = toolPart(event.callID, event.tool)
+        const start = part.state.status === "running" ? part.state.time.start : Date.now()
+        const metadata = part.state.status === "running" ? part.state.metadata : undefined
+        part.state = {
+          status: "error",
+          input: event.input,
+          error: event.error,
+          metadata: event.interrupted ? { ...metadata, interrupted: true } : metadata,
+          time: { start, end: Date.now() },
+        }
+        await savePart(part)
+        return
+      }
+      case "step-finish": {
+        const tokens = { ...event.usage }
+        const cost = stepCost(model.info, tokens)
+        await savePart({
+          id: createId("part"),
+          sessionID: session.id,
+          messageID: assistant!.id,
+          type: "step-finish",
+          reason: event.finishReason,
+          cost,
+          tokens,
+        })
+        await finishAssistant({ finish: event.finishReason, cost: assistant!.cost + cost, tokens })
+        await writer.refreshUsage(session.id)
+        return
+      }
+      case "step-error": {
+        await finishAssistant({ error: event.error.error, finish: "error" })
+        return
+      }
+    }
+  }
+
+  const result = await runAgentTurn({
+    model: model.language,
+    providerID: model.providerID,
+    system,
+    messages: history,
+    tools: builtinTools(),
+    maxSteps: deps.config().steps ?? DEFAULT_MAX_STEPS,
+    abort,
+    toolContext,
+    emit: handle,
+    providerOptions: providerOptions(model, session),
+  })
+
+  if (result.error) {
+    if (assistant && !assistant.error) await finishAssistant({ error: result.error, finish: "error" })
+    writer.bus.publish(SessionEvent.Error, { sessionID: session.id, error: result.error }, directory)
+  }
+  return assistant ? { info: assistant, parts } : undefined
+}
+
+function assistantMessage(session: SessionInfo, user: UserMessage, worktree: string, now: number, model?: ResolvedModel): AssistantMessage {
+  return {
+    id: createId("message"),
+    sessionID: session.id,
+    role: "assistant",
+    time: { created: now },
+    parentID: user.id,
+    modelID: model?.modelID ?? user.model.modelID,
+    providerID: model?.providerID ?? user.model.providerID,
+    mode: user.agent,
+    agent: user.agent,
+    path: { cwd: session.directory, root: worktree },
+    cost: 0,
+    tokens: { input: 0, output: 0, reasoning: 0, cache: { read: 0, write: 0 } },
+  }
+}
+
+/** Per-provider request options: OpenAI's prompt cache key is the session id (OpenCode `transform.ts`). */
+function providerOptions(model: ResolvedModel, session: SessionInfo): Record<string, Record<string, unknown>> | undefined {
+  if (model.api === "openai") return { openai: { promptCacheKey: session.id, store: false } }
+  return undefined
+}
+
+function errorMessage(error: MessageError): string {
+  const data = error.data as { message?: unknown }
+  return typeof data.message === "string" ? data.message : error.name
+}
+

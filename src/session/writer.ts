@@ -1,0 +1,80 @@
+import type { Kysely } from "kysely"
+import type { Bus } from "../bus/index.ts"
+import type { Database } from "../storage/index.ts"
+import { MessageEvent, SessionEvent, TodoEvent } from "./events.ts"
+import { repository } from "./repository.ts"
+import type { Message, Part, SessionInfo, Todo } from "./schema.ts"
+
+/**
+ * The only path by which session state changes: each method stores the change, then publishes the
+ * matching event ("write, then publish"), so any client that reloads after an event sees the change.
+ */
+export interface Writer {
+  db: Kysely<Database>
+  bus: Bus
+  createSession(info: SessionInfo): Promise<void>
+  updateSession(info: SessionInfo): Promise<void>
+  deleteSession(info: SessionInfo): Promise<void>
+  message(info: Message, directory: string): Promise<void>
+  removeMessage(sessionID: string, messageID: string, directory: string): Promise<void>
+  part(part: Part, directory: string): Promise<void>
+  /** Stores a part without publishing (periodic saves of streaming text; the delta events went out). */
+  savePart(part: Part): Promise<void>
+  removePart(part: Pick<Part, "id" | "sessionID" | "messageID">, directory: string): Promise<void>
+  todos(sessionID: string, todos: Todo[], directory: string): Promise<void>
+  /** Recomputes the session's cost and token totals from its step-finish parts, stores and publishes. */
+  refreshUsage(sessionID: string): Promise<SessionInfo | undefined>
+}
+
+/** Creates the writer over a database and bus. `now` is injectable for tests (epoch ms). */
+export function createWriter(db: Kysely<Database>, bus: Bus, now: () => number = Date.now): Writer {
+  const writer: Writer = {
+    db,
+    bus,
+    async createSession(info) {
+      await repository.insertSession(db, info)
+      bus.publish(SessionEvent.Created, { sessionID: info.id, info }, info.directory)
+    },
+    async updateSession(info) {
+      await repository.updateSession(db, info)
+      bus.publish(SessionEvent.Updated, { sessionID: info.id, info }, info.directory)
+    },
+    async deleteSession(info) {
+      await repository.deleteSession(db, info.id)
+      bus.publish(SessionEvent.Deleted, { sessionID: info.id, info }, info.directory)
+    },
+    async message(info, directory) {
+      await repository.upsertMessage(db, info, now())
+      bus.publish(MessageEvent.Updated, { sessionID: info.sessionID, info }, directory)
+    },
+    async removeMessage(sessionID, messageID, directory) {
+      await repository.deleteMessage(db, messageID)
+      bus.publish(MessageEvent.Removed, { sessionID, messageID }, directory)
+    },
+    async part(part, directory) {
+      const time = now()
+      await repository.upsertPart(db, part, time)
+      bus.publish(MessageEvent.PartUpdated, { sessionID: part.sessionID, part, time }, directory)
+    },
+    async savePart(part) {
+      await repository.upsertPart(db, part, now())
+    },
+    async removePart(part, directory) {
+      await repository.deletePart(db, part.id)
+      bus.publish(MessageEvent.PartRemoved, { sessionID: part.sessionID, messageID: part.messageID, partID: part.id }, directory)
+    },
+    async todos(sessionID, todos, directory) {
+      await db.transaction().execute((trx) => repository.setTodos(trx, sessionID, todos, now()))
+      bus.publish(TodoEvent.Updated, { sessionID, todos }, directory)
+    },
+    async refreshUsage(sessionID) {
+      const info = await repository.getSession(db, sessionID)
+      if (!info) return undefined
+      const usage = await repository.usage(db, sessionID)
+      const next: SessionInfo = { ...info, cost: usage.cost, tokens: usage.tokens }
+      await writer.updateSession(next)
+      return next
+    },
+  }
+  return writer
+}

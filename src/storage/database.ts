@@ -1,0 +1,67 @@
+import type { Generated, Kysely } from "kysely"
+
+/**
+ * Row shapes of Spool's tables, dialect-neutral (SQLite now, PostgreSQL later). Each domain object is
+ * stored whole as JSON text in `data` (the OpenCode wire shape, written only from schema-typed objects);
+ * the columns beside it exist only to filter, order and join, and are written from the same object.
+ * Times are epoch ms.
+ */
+export interface ProjectTable {
+  id: string
+  worktree: string
+  vcs: string | null
+  time_created: number
+  time_updated: number
+}
+
+export interface SessionTable {
+  id: string
+  project_id: string
+  parent_id: string | null
+  directory: string
+  title: string
+  time_created: number
+  time_updated: number
+  time_archived: number | null
+  data: string
+}
+
+export interface MessageTable {
+  id: string
+  session_id: string
+  role: string
+  time_created: number
+  time_updated: number
+  data: string
+}
+
+export interface PartTable {
+  id: string
+  message_id: string
+  session_id: string
+  type: string
+  time_created: number
+  time_updated: number
+  data: string
+}
+
+export interface TodoTable {
+  session_id: string
+  position: number
+  content: string
+  status: string
+  priority: string
+  time_created: number
+  time_updated: number
+}
+
+export interface Database {
+  project: ProjectTable
+  session: SessionTable
+  message: MessageTable
+  part: PartTable
+  todo: TodoTable
+}
+
+export type DB = Kysely<Database>
+export type { Generated }

@@ -1,0 +1,58 @@
+import type { z } from "zod"
+
+/**
+ * What a tool may rely on while it runs. Built by the session runner for each tool call.
+ *
+ * Contract:
+ * - `directory` is the absolute session directory; every path a tool touches must resolve inside it
+ *   (see `resolveInside` in `./path.ts`), otherwise the tool throws and the call ends as a tool error.
+ * - `abort` fires when the user aborts the turn; long-running tools must stop promptly.
+ * - `metadata()` publishes progress (title, metadata) for the running tool part; it never throws.
+ */
+export interface ToolContext {
+  sessionID: string
+  messageID: string
+  callID: string
+  /** Absolute path of the session's working directory; the confinement root. */
+  directory: string
+  abort: AbortSignal
+  metadata(update: { title?: string; metadata?: Record<string, unknown> }): void
+  /** The session's todo list (todowrite/todoread). */
+  todos: TodoStore
+}
+
+/** Persistence for a session's todo list, injected by the session layer. */
+export interface TodoStore {
+  read(): Promise<import("./todo-schema.ts").Todo[]>
+  write(todos: import("./todo-schema.ts").Todo[]): Promise<void>
+}
+
+/**
+ * A finished tool call. `output` is the text the model sees; `title` is the short label clients show
+ * (OpenCode's `state.title`); `metadata` is free-form data for clients (OpenCode's `state.metadata`).
+ */
+export interface ToolResult {
+  title: string
+  output: string
+  metadata: Record<string, unknown>
+}
+
+/**
+ * A tool the agent can call. Names and input fields follow OpenCode's built-in tools
+ * (`read`, `write`, `edit`, `bash`, `glob`, `grep`, `list`, `todowrite`, `todoread`) so that clients which
+ * render OpenCode tool parts render Spool's.
+ *
+ * Contract: `execute` receives input already validated against `parameters`. A thrown `Error` becomes
+ * the tool part's `error` state with `error.message` shown to the model; nothing else is caught.
+ */
+export interface ToolDefinition<Parameters extends z.ZodType = z.ZodType> {
+  name: string
+  description: string
+  parameters: Parameters
+  execute(args: z.infer<Parameters>, context: ToolContext): Promise<ToolResult>
+}
+
+/** Declares a tool with its input type inferred from the zod schema. */
+export function defineTool<Parameters extends z.ZodType>(tool: ToolDefinition<Parameters>): ToolDefinition<Parameters> {
+  return tool
+}

@@ -1,0 +1,44 @@
+import fs from "node:fs/promises"
+import path from "node:path"
+import { z } from "zod"
+import { defineTool } from "./tool.ts"
+import { displayPath, resolveInside } from "./path.ts"
+
+const DESCRIPTION = `Write a file in the project, replacing it if it already exists.
+
+- filePath may be absolute or relative to the project directory; it must lie inside the project directory.
+- Missing parent directories are created.
+- When changing an existing file, prefer the edit tool; read a file before overwriting it.
+- Do not create documentation or README files unless asked to.`
+
+const parameters = z.object({
+  content: z.string().describe("The content to write to the file"),
+  filePath: z.string().describe("The path to the file to write (absolute, or relative to the project directory)"),
+})
+
+/**
+ * `write` — writes `content` to `filePath`, creating parent directories. Mirrors OpenCode
+ * `packages/opencode/src/tool/write.ts` (without LSP diagnostics).
+ *
+ * Input: `{ filePath, content }`.
+ * Output: `Wrote file successfully.`; title: path relative to the session directory;
+ * metadata: `{ filepath: absolute path, exists: whether the file existed before }`.
+ * Errors: path outside the session directory; the path is a directory; fs errors (permissions, ...).
+ */
+export const writeTool = defineTool({
+  name: "write",
+  description: DESCRIPTION,
+  parameters,
+  async execute(args, ctx) {
+    const filepath = await resolveInside(ctx.directory, args.filePath)
+    const stat = await fs.stat(filepath).catch(() => undefined)
+    if (stat?.isDirectory()) throw new Error(`Path is a directory, not a file: ${filepath}`)
+    await fs.mkdir(path.dirname(filepath), { recursive: true })
+    await fs.writeFile(filepath, args.content)
+    return {
+      title: displayPath(ctx.directory, filepath),
+      output: "Wrote file successfully.",
+      metadata: { filepath, exists: stat !== undefined },
+    }
+  },
+})
