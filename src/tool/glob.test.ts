@@ -58,6 +58,14 @@ describe("glob", () => {
     expect(files).toEqual([".gitignore", "keep.log.ts", "pkg/.gitignore", "pkg/real.ts"])
   })
 
+  test("follows symlinks inside the session directory without looping", async () => {
+    await writeTree(dir, { "real/a.ts": "" })
+    await fs.symlink(path.join(dir, "real"), path.join(dir, "alias"))
+    await fs.symlink(dir, path.join(dir, "real", "loop"))
+    const files = (await glob("*.ts")).output.split("\n").map((f) => path.relative(dir, f)).sort()
+    expect(files).toEqual(["alias/a.ts", "real/a.ts"])
+  })
+
   test("no matches", async () => {
     expect((await glob("*.nothing")).output).toBe("No files found")
   })

@@ -11,8 +11,8 @@ import { isWithin } from "./path.ts"
  * - `.gitignore` files are honoured at every level, including those between the session directory and
  *   the search root, plus `.git/info/exclude` at the session directory (unlike ripgrep we do not require
  *   the directory to be a git repository);
- * - symlinks are followed only when their real target is inside the session directory, each real
- *   directory is visited once (no cycles);
+ * - symlinks are followed only when their real target is inside the session directory; a directory link
+ *   that points back at one of the directories being walked is skipped (no cycles), as `rg --follow`;
  * - traversal is breadth-first with entries sorted by name, so results are deterministic.
  */
 export interface WalkOptions {
@@ -36,6 +36,17 @@ export interface WalkedFile {
   relative: string
 }
 
+/** Real paths of the directories from the walk root down to the current one. */
+interface Chain {
+  real: string
+  parent: Chain | undefined
+}
+
+function onChain(chain: Chain | undefined, real: string): boolean {
+  for (let link = chain; link; link = link.parent) if (link.real === real) return true
+  return false
+}
+
 interface RuleSet {
   base: string
   rules: Ignore
@@ -57,15 +68,16 @@ export async function* walkFiles(options: WalkOptions): AsyncGenerator<WalkedFil
     inherited.push({ base: root, rules: ignore().add([...options.extraIgnore]) })
   }
 
-  const visited = new Set<string>()
   const rootReal = await fs.realpath(root)
-  visited.add(rootReal)
-  const queue: Array<{ dir: string; rules: RuleSet[] }> = [{ dir: root, rules: inherited }]
+  const queue: Array<{ dir: string; rules: RuleSet[]; chain: Chain }> = [
+    { dir: root, rules: inherited, chain: { real: rootReal, parent: undefined } },
+  ]
   let yielded = 0
 
-  while (queue.length > 0) {
+  for (let next = 0; next < queue.length; next++) {
     if (options.signal?.aborted) throw new Error("Aborted")
-    const { dir, rules: parentRules } = queue.shift()!
+    const { dir, rules: parentRules, chain } = queue[next]
+    queue[next] = undefined as never
     const own = await loadRules(dir)
     const rules = own ? [...parentRules, own] : parentRules
 
@@ -88,17 +100,14 @@ export async function* walkFiles(options: WalkOptions): AsyncGenerator<WalkedFil
         if (!stat) continue
         isDir = stat.isDirectory()
         isFile = stat.isFile()
-        if (isDir) {
-          if (visited.has(real)) continue
-        }
       }
       if (isDir) {
         if (entry.name === ALWAYS_SKIPPED || skipDirs.has(entry.name)) continue
         if (isIgnored(rules, full, true)) continue
-        const real = await fs.realpath(full).catch(() => undefined)
-        if (!real || visited.has(real)) continue
-        visited.add(real)
-        queue.push({ dir: full, rules })
+        const real = entry.isSymbolicLink() ? await fs.realpath(full).catch(() => undefined) : path.join(chain.real, entry.name)
+        // Like `rg --follow`: a link back to a directory we are inside of would loop, skip it.
+        if (!real || onChain(chain, real)) continue
+        queue.push({ dir: full, rules, chain: { real, parent: chain } })
         continue
       }
       if (!isFile) continue

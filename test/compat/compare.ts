@@ -467,7 +467,7 @@ export async function runSequence(base: string, dir: string, opts: { model: Ctx[
 
   // --- OpenAPI document
   const doc = await raw(ctx, "doc", "GET /doc (OpenAPI)", "GET", "/doc", { dirVia: "none" })
-  if (doc?.bodyKind === "json") {
+  if (doc?.bodyKind === "json" && typeof (doc.body as { paths?: unknown } | null)?.paths === "object") {
     doc.body = summariseOpenApi(doc.body)
     doc.note = "body summarised: openapi/info + every /session*, /event, /global/event route with operationId and response codes"
   }
@@ -729,9 +729,18 @@ export function referenceMarkdown(run: Run): string {
       const req = `${e.method} ${normaliseIdsInPath(e.path)}` + (e.requestBody !== undefined ? ` ${JSON.stringify(e.requestBody)}` : "")
       let bodyCell =
         e.bodyKind === "json" ? code(renderType([e.body], names)) : e.bodyKind === "empty" ? "(empty)" : `non-JSON ${code((e.text ?? "").slice(0, 40))}`
-      if (e.note) bodyCell += ` (${e.note})`
+      const docBody = s.id === "doc" ? (e.body as { openapi?: string; pathCount?: number; routes?: object } | undefined) : undefined
+      if (docBody?.routes) bodyCell = `OpenAPI ${docBody.openapi} document, ${docBody.pathCount} paths; its session/event routes are listed below`
+      else if (e.note) bodyCell += ` (${e.note})`
       out.push(`| ${md(s.label)} | ${md(code(req))} | ${e.status}${e.sdk && e.sdk !== "data" && e.sdk !== "error" ? ` (SDK ${e.sdk})` : ""} | ${md(hdr.join(" "))} | ${md(bodyCell)} |`)
     }
+  }
+  const doc = run.steps.find((s) => s.id === "doc")?.exchange?.body as
+    | { routes?: Record<string, { operationId: Record<string, true>; responses: Record<string, true> }> }
+    | undefined
+  if (doc?.routes) {
+    out.push("", "OpenAPI (`GET /doc`) session/event routes:", "", "| Route | operationId | response codes |", "|---|---|---|")
+    for (const [r, v] of Object.entries(doc.routes)) out.push(`| ${code(r)} | ${Object.keys(v.operationId).join(", ")} | ${Object.keys(v.responses).join(", ")} |`)
   }
   for (const s of run.steps) {
     if (!s.sse) continue

@@ -57,7 +57,7 @@ export function shapeOf(value: unknown, root = "$"): Shape {
     }
     if (v !== null && typeof v === "object") {
       add(shape, path, "object")
-      for (const [k, child] of Object.entries(v as Record<string, unknown>)) walk(child, `${path}.${keyLabel(k)}`, k)
+      for (const [k, child] of Object.entries(v as Record<string, unknown>)) if (child !== undefined) walk(child, `${path}.${keyLabel(k)}`, k)
       return
     }
     add(shape, path, describeScalar(v, key, path === root))
@@ -126,6 +126,7 @@ function mergeInto(node: TypeNode, v: unknown, key: string | undefined, isRoot: 
     node.kinds.add("object")
     node.fields ??= new Map()
     for (const [k, child] of Object.entries(v as Record<string, unknown>)) {
+      if (child === undefined) continue
       const label = keyLabel(k)
       let c = node.fields.get(label)
       if (!c) node.fields.set(label, (c = { kinds: new Set() }))

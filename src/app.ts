@@ -1,0 +1,105 @@
+import { serve, type ServerType } from "@hono/node-server"
+import { createRequire } from "node:module"
+import { join, resolve } from "node:path"
+import type { AddressInfo } from "node:net"
+import { createBus } from "./bus/index.ts"
+import { dataDirectory, loadConfig, type Config } from "./config/index.ts"
+import { createServer } from "./server/index.ts"
+import {
+  createProjectCache,
+  createPromptRunner,
+  createSessionService,
+  createStatusMap,
+  createWriter,
+  recoverInterrupted,
+} from "./session/index.ts"
+import { openSqlite } from "./storage/index.ts"
+import { createLogger, type Logger } from "./util/log.ts"
+
+/** Spool's version, from package.json; stamped on sessions as `version`. */
+export const VERSION: string = (createRequire(import.meta.url)("../package.json") as { version: string }).version
+
+/** Options of the composition root; everything else comes from env and config files. */
+export interface AppOptions {
+  /** Data directory (default: `dataDirectory(env)`). */
+  dataDir?: string
+  /** Directory for requests that name none, and where project config is read (default: process cwd). */
+  cwd?: string
+  /** Default model `provider/model`; wins over config and `SPOOL_MODEL`. */
+  model?: string
+  env?: NodeJS.ProcessEnv
+  log?: Logger
+}
+
+/**
+ * The composition root: opens storage (running migrations and crash recovery), builds the bus,
+ * session services and HTTP app, and wires them. The only place that reads env and picks
+ * implementations.
+ */
+export async function createApp(options: AppOptions = {}) {
+  const env = options.env ?? process.env
+  const cwd = resolve(options.cwd ?? process.cwd())
+  const log = options.log ?? createLogger()
+  const dataDir = options.dataDir ?? dataDirectory(env)
+  const db = await openSqlite(join(dataDir, "spool.db"))
+  const bus = createBus()
+  const writer = createWriter(db, bus)
+  await recoverInterrupted(writer, log)
+
+  let config: Config = loadConfig(cwd, env)
+  const status = createStatusMap(bus)
+  const projects = createProjectCache()
+  const sessions = createSessionService({ writer, projects, status, version: VERSION })
+  const prompts = createPromptRunner({
+    writer,
+    status,
+    sessions,
+    projects,
+    log,
+    env,
+    config: () => config,
+    defaultModel: () => options.model ?? config.model ?? env.SPOOL_MODEL,
+  })
+  const http = createServer({ sessions, prompts, status, bus, log, cwd, version: VERSION })
+
+  let listening: ServerType | undefined
+
+  return {
+    dataDir,
+    db,
+    bus,
+    sessions,
+    prompts,
+    status,
+    http,
+    log,
+    /** Re-reads config files (e.g. after editing spool.json). */
+    reloadConfig() {
+      config = loadConfig(cwd, env)
+    },
+    /** Listens on `hostname:port` (port 0 = any free port); resolves with the bound URL. */
+    listen(port: number, hostname: string): Promise<string> {
+      return new Promise((resolveListen, reject) => {
+        const server = serve({ fetch: http.fetch, port, hostname }, (info: AddressInfo) => {
+          resolveListen(`http://${info.address.includes(":") ? `[${info.address}]` : info.address}:${info.port}`)
+        })
+        server.once("error", reject)
+        listening = server
+      })
+    },
+    /** Aborts running turns, stops listening and closes the database. */
+    async close() {
+      await prompts.stopAll()
+      if (listening) {
+        const server = listening
+        await new Promise<void>((done) => {
+          ;(server as { closeAllConnections?: () => void }).closeAllConnections?.()
+          server.close(() => done())
+        })
+      }
+      await db.destroy()
+    },
+  }
+}
+
+export type App = Awaited<ReturnType<typeof createApp>>

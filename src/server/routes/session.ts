@@ -1,0 +1,169 @@
+import { Hono } from "hono"
+import { z } from "zod"
+import {
+  PromptInput,
+  SessionCreateInput,
+  SessionForkInput,
+  SessionInfo,
+  SessionStatus,
+  SessionUpdateInput,
+  Todo,
+  WithParts,
+  FileDiff,
+  type PromptRunner,
+  type SessionService,
+  type StatusMap,
+} from "../../session/index.ts"
+import { BadRequestError, NotFoundError } from "../../util/named-error.ts"
+import { decodeCursor, idParam, jsonBody, QueryBoolean, queryParams, requestDirectory, setNextPage } from "../request.ts"
+import { doc } from "./doc.ts"
+
+/** What the session routes need, wired at the composition root. */
+export interface SessionRouteDeps {
+  sessions: SessionService
+  prompts: PromptRunner
+  status: StatusMap
+  /** Directory used when a request names none (the server's cwd). */
+  cwd: string
+}
+
+const ListQuery = z.object({
+  directory: z.string().optional(),
+  roots: QueryBoolean,
+  start: z.coerce.number().optional(),
+  search: z.string().optional(),
+  limit: z.coerce.number().int().min(1).max(1000).optional(),
+  before: z.string().optional(),
+  archived: QueryBoolean,
+})
+
+const MessageListQuery = z.object({
+  limit: z.coerce.number().int().min(0).max(10_000).optional(),
+  before: z.string().optional(),
+})
+
+/**
+ * OpenCode's session routes (spec 11.3), with Spool's fixes: a cursor on the session list, archived
+ * sessions hidden unless `archived=true`, 404 for every missing session/parent, 400 for malformed IDs
+ * and bodies.
+ */
+export function sessionRoutes(deps: SessionRouteDeps) {
+  const { sessions, prompts, status } = deps
+  const app = new Hono()
+
+  app.get("/session", doc({ operationId: "session.list", summary: "List sessions of the project, newest first", response: z.array(SessionInfo), errors: [400] }), async (c) => {
+    const query = queryParams(c, ListQuery)
+    const limit = query.limit ?? 100
+    const page = await sessions.list({
+      directory: requestDirectory(c, deps.cwd),
+      exactDirectory: query.directory !== undefined,
+      roots: query.roots,
+      start: query.start,
+      search: query.search,
+      archived: query.archived,
+      limit,
+      before: query.before ? decodeCursor(query.before) : undefined,
+    })
+    setNextPage(c, page.next, limit)
+    return c.json(page.items)
+  })
+
+  app.post("/session", doc({ operationId: "session.create", summary: "Create a session", body: SessionCreateInput, response: SessionInfo }), async (c) => {
+    const body = await jsonBody(c, SessionCreateInput)
+    return c.json(await sessions.create({ ...body, directory: requestDirectory(c, deps.cwd) }))
+  })
+
+  app.get("/session/status", doc({ operationId: "session.status", summary: "Status of every non-idle session", response: z.record(z.string(), SessionStatus), errors: [] }), (c) =>
+    c.json(status.all()),
+  )
+
+  app.get("/session/:sessionID", doc({ operationId: "session.get", summary: "Get a session", response: SessionInfo }), async (c) =>
+    c.json(await sessions.get(idParam(c, "sessionID", "session"))),
+  )
+
+  app.patch("/session/:sessionID", doc({ operationId: "session.update", summary: "Update title, metadata, permission or archive time", body: SessionUpdateInput, response: SessionInfo }), async (c) => {
+    const id = idParam(c, "sessionID", "session")
+    return c.json(await sessions.update(id, await jsonBody(c, SessionUpdateInput)))
+  })
+
+  app.delete("/session/:sessionID", doc({ operationId: "session.delete", summary: "Delete a session and its descendants", response: z.boolean() }), async (c) => {
+    const id = idParam(c, "sessionID", "session")
+    await sessions.get(id)
+    const abortTree = async (sessionID: string) => {
+      prompts.abort(sessionID)
+      for (const child of await sessions.children(sessionID)) await abortTree(child.id)
+    }
+    await abortTree(id)
+    await sessions.remove(id)
+    return c.json(true)
+  })
+
+  app.get("/session/:sessionID/children", doc({ operationId: "session.children", summary: "Child sessions", response: z.array(SessionInfo) }), async (c) =>
+    c.json(await sessions.children(idParam(c, "sessionID", "session"))),
+  )
+
+  app.get("/session/:sessionID/todo", doc({ operationId: "session.todo", summary: "The session's todo list", response: z.array(Todo) }), async (c) =>
+    c.json(await sessions.todos(idParam(c, "sessionID", "session"))),
+  )
+
+  app.get("/session/:sessionID/diff", doc({ operationId: "session.diff", summary: "File changes of the session or one message", response: z.array(FileDiff) }), async (c) => {
+    const id = idParam(c, "sessionID", "session")
+    await sessions.get(id)
+    const messageID = c.req.query("messageID")
+    if (messageID) await sessions.message(id, messageID)
+    return c.json([])
+  })
+
+  app.get("/session/:sessionID/message", doc({ operationId: "session.messages", summary: "Messages with parts, oldest first; pages newest-first with limit/before", response: z.array(WithParts) }), async (c) => {
+    const id = idParam(c, "sessionID", "session")
+    const query = queryParams(c, MessageListQuery)
+    if (query.before && !query.limit) {
+      throw new BadRequestError({ message: "`before` needs `limit`", kind: "Query" })
+    }
+    const before = query.before ? decodeCursor(query.before) : undefined
+    const page = await sessions.messages(id, { limit: query.limit || undefined, before })
+    if (query.limit) setNextPage(c, page.next, query.limit)
+    return c.json(page.items)
+  })
+
+  app.post("/session/:sessionID/message", doc({ operationId: "session.prompt", summary: "Send a prompt and wait for the answer", body: PromptInput, response: WithParts }), async (c) => {
+    const id = idParam(c, "sessionID", "session")
+    return c.json(await prompts.prompt(id, await jsonBody(c, PromptInput)))
+  })
+
+  app.post("/session/:sessionID/prompt_async", doc({ operationId: "session.prompt_async", summary: "Send a prompt without waiting", body: PromptInput, status: 204 }), async (c) => {
+    const id = idParam(c, "sessionID", "session")
+    await prompts.promptAsync(id, await jsonBody(c, PromptInput))
+    return c.body(null, 204)
+  })
+
+  app.get("/session/:sessionID/message/:messageID", doc({ operationId: "session.message", summary: "One message with its parts", response: WithParts }), async (c) => {
+    const id = idParam(c, "sessionID", "session")
+    return c.json(await sessions.message(id, idParam(c, "messageID", "message")))
+  })
+
+  app.delete("/session/:sessionID/message/:messageID", doc({ operationId: "session.deleteMessage", summary: "Delete a message (409 while the session is busy)", response: z.boolean(), errors: [400, 404, 409] }), async (c) => {
+    const id = idParam(c, "sessionID", "session")
+    await sessions.deleteMessage(id, idParam(c, "messageID", "message"))
+    return c.json(true)
+  })
+
+  app.post("/session/:sessionID/fork", doc({ operationId: "session.fork", summary: "Fork at a message into a new root session", body: SessionForkInput, response: SessionInfo }), async (c) => {
+    const id = idParam(c, "sessionID", "session")
+    const body = await jsonBody(c, SessionForkInput)
+    return c.json(await sessions.fork(id, body.messageID))
+  })
+
+  app.post("/session/:sessionID/abort", doc({ operationId: "session.abort", summary: "Abort the running turn", response: z.boolean() }), async (c) => {
+    const id = idParam(c, "sessionID", "session")
+    await sessions.get(id)
+    prompts.abort(id)
+    return c.json(true)
+  })
+
+  app.all("/session/:sessionID/*", (c) => {
+    throw new NotFoundError({ message: `No route ${c.req.method} ${c.req.path}` })
+  })
+
+  return app
+}

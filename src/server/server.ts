@@ -1,0 +1,56 @@
+import { Hono } from "hono"
+import { cors } from "hono/cors"
+import { openAPIRouteHandler } from "hono-openapi"
+import type { Bus } from "../bus/index.ts"
+import type { PromptRunner, SessionService, StatusMap } from "../session/index.ts"
+import type { Logger } from "../util/log.ts"
+import { NotFoundError } from "../util/named-error.ts"
+import { errorHandler } from "./errors.ts"
+import { eventRoutes } from "./routes/event.ts"
+import { sessionRoutes } from "./routes/session.ts"
+
+/** Everything the HTTP layer needs; built by the composition root (`src/app.ts`). */
+export interface ServerDeps {
+  sessions: SessionService
+  prompts: PromptRunner
+  status: StatusMap
+  bus: Bus
+  log: Logger
+  /** Directory for requests that name none. */
+  cwd: string
+  version: string
+}
+
+const LOCAL_ORIGIN = /^(https?:\/\/(localhost|127\.0\.0\.1)(:\d+)?|oc:\/\/renderer|tauri:\/\/localhost|https?:\/\/tauri\.localhost|https:\/\/[a-z0-9-]+\.opencode\.ai)$/
+
+/**
+ * Builds the Hono app: OpenCode's session API, the SSE streams, `GET /doc` (OpenAPI 3.1 generated
+ * from the zod schemas) and `GET /global/health`. CORS allows the same local origins as OpenCode.
+ */
+export function createServer(deps: ServerDeps): Hono {
+  const app = new Hono()
+  app.onError(errorHandler(deps.log))
+  app.notFound((c) => c.json(new NotFoundError({ message: `No route ${c.req.method} ${c.req.path}` }).toObject(), 404))
+  app.use(
+    "*",
+    cors({
+      origin: (origin) => (LOCAL_ORIGIN.test(origin) ? origin : null),
+      allowMethods: ["GET", "HEAD", "PUT", "PATCH", "POST", "DELETE"],
+      exposeHeaders: ["Link", "X-Next-Cursor"],
+      maxAge: 86400,
+    }),
+  )
+  app.get("/global/health", (c) => c.json({ healthy: true, version: deps.version }))
+  app.route("/", eventRoutes({ bus: deps.bus, cwd: deps.cwd }))
+  app.route("/", sessionRoutes(deps))
+  app.get(
+    "/doc",
+    openAPIRouteHandler(app, {
+      documentation: {
+        openapi: "3.1.0",
+        info: { title: "Spool", version: deps.version, description: "Spool session API, wire-compatible with OpenCode's session API" },
+      },
+    }),
+  )
+  return app
+}
