@@ -68,11 +68,17 @@ export async function runTurn(
   const lastSaved = new Map<string, number>()
   const tools = new Map<string, ToolPart>()
 
-  const savePart = async (part: Part) => {
+  // Every part write of the turn goes through one queue, so a tool's progress update can never land
+  // after (and overwrite) the tool's final state.
+  let writes: Promise<void> = Promise.resolve()
+  const savePart = (part: Part): Promise<void> => {
     const index = parts.findIndex((existing) => existing.id === part.id)
     if (index === -1) parts.push(part)
     else parts[index] = part
-    await writer.part(part, directory)
+    const snapshot = structuredClone(part)
+    const write = writes.then(() => writer.part(snapshot, directory))
+    writes = write.catch((error) => deps.log.error({ err: error }, "part write failed"))
+    return write
   }
 
   const toolPart = (callID: string, tool: string): ToolPart => {

@@ -3,6 +3,7 @@
 # as the reference side for test/compat/compare.ts.
 #
 #   test/compat/start-opencode.sh [--install-dir DIR] [--root DIR] [--port N] [--foreground]
+#   test/compat/start-opencode.sh --stop [--root DIR]      # SIGTERM the pid in DIR/opencode.pid (KILL after 10 s)
 #
 #   --install-dir  where `npm install opencode-ai@1.18.33` goes (default /tmp/oc); installed only if
 #                  missing or of another version. Never inside the repo (package.json stays untouched).
@@ -28,6 +29,11 @@
 #     (so no API keys / OPENCODE_* leak in).
 #   * The server's cwd should be a git repo with a commit (projectID = root commit hash); compare.ts
 #     passes its own per-run directories via ?directory= / x-opencode-directory anyway.
+#   * On first use OpenCode writes package.json/.gitignore/opencode.jsonc into $XDG_CONFIG_HOME/opencode/
+#     and runs a detached background install of `@opencode-ai/plugin@1.18.33` there (from the npm
+#     registry; no flag disables it). Without registry access this only logs "background dependency
+#     install failed" and the server keeps working. SIGTERM may then take a few seconds (--stop KILLs
+#     after 10 s).
 #   * The npm package's bin/opencode.exe is filled by a postinstall script (npm 11 may skip it and warn
 #     about allowScripts); we therefore run the platform package's binary directly when it exists.
 set -euo pipefail
@@ -37,16 +43,26 @@ INSTALL_DIR=/tmp/oc
 ROOT=/tmp/oc-compat
 PORT=4097
 FOREGROUND=0
+STOP=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --install-dir) INSTALL_DIR=$2; shift 2 ;;
     --root) ROOT=$2; shift 2 ;;
     --port) PORT=$2; shift 2 ;;
     --foreground) FOREGROUND=1; shift ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    --stop) STOP=1; shift ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
+
+if [ "$STOP" = 1 ]; then
+  PID=$(cat "$ROOT/opencode.pid" 2>/dev/null || true)
+  if [ -z "$PID" ] || ! kill -0 "$PID" 2>/dev/null; then echo "no running opencode recorded in $ROOT/opencode.pid" >&2; exit 1; fi
+  kill -TERM "$PID"
+  for _ in $(seq 1 20); do kill -0 "$PID" 2>/dev/null || { echo "stopped pid $PID"; rm -f "$ROOT/opencode.pid"; exit 0; }; sleep 0.5; done
+  kill -KILL "$PID"; rm -f "$ROOT/opencode.pid"; echo "killed pid $PID (did not stop on SIGTERM within 10 s)"; exit 0
+fi
 
 find_bin() {
   local arch
