@@ -66,6 +66,8 @@ export async function runAgentTurn(input: AgentTurnInput): Promise<TurnResult> {
   return { finish, steps: input.maxSteps }
 }
 
+type ToolResultContent = Extract<ModelMessage, { role: "tool" }>["content"]
+
 type StepOutcome = { kind: "done"; finishReason: string; toolCalls: number } | { kind: "error"; error: ClassifiedError }
 
 async function runStepWithRetry(
@@ -119,7 +121,10 @@ async function runStep(
   const assistantContent: Exclude<Extract<ModelMessage, { role: "assistant" }>["content"], string> = []
   const pendingInputs = new Map<string, string>()
   const executions: Promise<void>[] = []
-  const toolResults: Extract<ModelMessage, { role: "tool" }>["content"] = []
+  // Results go back to the model in the order the calls were made, whatever order they finish in.
+  const toolResults = new Map<string, ToolResultContent[number]>()
+  const orderedResults = () => [...toolResults.entries()].sort(([a], [b]) => callOrder.indexOf(a) - callOrder.indexOf(b)).map(([, part]) => part)
+  const callOrder: string[] = []
   let produced = false
   let failure: unknown
   let finishReason = "unknown"
@@ -135,7 +140,8 @@ async function runStep(
 
   const failTool = async (callID: string, tool: string, toolInput: Record<string, unknown>, error: string, interrupted?: boolean) => {
     await input.emit({ type: "tool-error", callID, tool, input: toolInput, error, interrupted })
-    toolResults.push({ type: "tool-result", toolCallId: callID, toolName: tool, output: { type: "error-text", value: error } })
+    if (!callOrder.includes(callID)) callOrder.push(callID)
+    toolResults.set(callID, { type: "tool-result", toolCallId: callID, toolName: tool, output: { type: "error-text", value: error } })
   }
 
   try {
@@ -186,6 +192,7 @@ async function runStep(
           if (part.providerExecuted) break
           produced = true
           toolCalls++
+          callOrder.push(part.toolCallId)
           pendingInputs.delete(part.toolCallId)
           const toolInput = (part.input && typeof part.input === "object" ? part.input : {}) as Record<string, unknown>
           assistantContent.push({ type: "tool-call", toolCallId: part.toolCallId, toolName: part.toolName, input: toolInput })
@@ -209,7 +216,7 @@ async function runStep(
           await Promise.all(executions)
           for (const [callID, tool] of pendingInputs) await failTool(callID, tool, {}, "Tool call was not completed by the model")
           input.messages.push({ role: "assistant", content: assistantContent })
-          if (toolResults.length > 0) input.messages.push({ role: "tool", content: toolResults })
+          if (toolResults.size > 0) input.messages.push({ role: "tool", content: orderedResults() })
           await input.emit({
             type: "step-finish",
             step,
@@ -241,7 +248,7 @@ async function runStep(
   for (const [callID, tool] of pendingInputs) await failTool(callID, tool, {}, "Tool execution aborted", true)
   if (assistantContent.length > 0) {
     input.messages.push({ role: "assistant", content: assistantContent })
-    if (toolResults.length > 0) input.messages.push({ role: "tool", content: toolResults })
+    if (toolResults.size > 0) input.messages.push({ role: "tool", content: orderedResults() })
   }
   return { kind: "error", error: classified, retryable: classified.retryable && !produced && !aborted }
 }
@@ -251,7 +258,7 @@ async function executeTool(
   definition: ToolDefinition,
   callID: string,
   toolInput: Record<string, unknown>,
-  toolResults: Extract<ModelMessage, { role: "tool" }>["content"],
+  toolResults: Map<string, ToolResultContent[number]>,
   failTool: (callID: string, tool: string, toolInput: Record<string, unknown>, error: string, interrupted?: boolean) => Promise<void>,
 ): Promise<void> {
   if (input.abort.aborted) return failTool(callID, definition.name, toolInput, "Tool execution aborted", true)
@@ -261,7 +268,7 @@ async function executeTool(
     if (!parsed.success) throw new Error(`Invalid input for tool ${definition.name}: ${parsed.error.message}`)
     const result: ToolResult = await abortable(definition.execute(parsed.data, context), input.abort)
     await input.emit({ type: "tool-result", callID, tool: definition.name, input: toolInput, result })
-    toolResults.push({ type: "tool-result", toolCallId: callID, toolName: definition.name, output: { type: "text", value: result.output } })
+    toolResults.set(callID, { type: "tool-result", toolCallId: callID, toolName: definition.name, output: { type: "text", value: result.output } })
   } catch (error) {
     if (input.abort.aborted) return failTool(callID, definition.name, toolInput, "Tool execution aborted", true)
     await failTool(callID, definition.name, toolInput, error instanceof Error ? error.message : String(error))

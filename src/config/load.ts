@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from "node:fs"
-import { join } from "node:path"
+import { homedir } from "node:os"
+import { dirname, isAbsolute, join, resolve } from "node:path"
 import { parse, printParseErrorCode, type ParseError } from "jsonc-parser"
 import { z } from "zod"
 import { NamedError } from "../util/named-error.ts"
@@ -14,10 +15,29 @@ export const ConfigInvalidError = NamedError.create(
 
 const FILE_NAMES = ["spool.json", "spool.jsonc"]
 
-/** Reads and validates one config file. @throws ConfigInvalidError */
-export function readConfigFile(path: string): Config {
+/**
+ * Substitutes `{env:VAR}` (the variable, or "" when unset) and `{file:path}` (the file's trimmed
+ * content, JSON-string-escaped; `~/` expands to home, relative paths resolve against the config file's
+ * directory) in the raw text, as OpenCode's `config/variable.ts` (spec 10.2).
+ * @throws ConfigInvalidError for a `{file:…}` that cannot be read.
+ */
+export function substitute(text: string, path: string, env: NodeJS.ProcessEnv): string {
+  return text
+    .replace(/\{env:([^}]+)\}/g, (_, name: string) => env[name] ?? "")
+    .replace(/\{file:([^}]+)\}/g, (_, reference: string) => {
+      const target = reference.startsWith("~/") ? join(homedir(), reference.slice(2)) : isAbsolute(reference) ? reference : resolve(dirname(path), reference)
+      try {
+        return JSON.stringify(readFileSync(target, "utf8").trim()).slice(1, -1)
+      } catch {
+        throw new ConfigInvalidError({ path, message: `bad file reference {file:${reference}}: ${target} cannot be read` })
+      }
+    })
+}
+
+/** Reads, substitutes and validates one config file. @throws ConfigInvalidError */
+export function readConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): Config {
   const errors: ParseError[] = []
-  const value = parse(readFileSync(path, "utf8"), errors, { allowTrailingComma: true })
+  const value = parse(substitute(readFileSync(path, "utf8"), path, env), errors, { allowTrailingComma: true })
   if (errors.length > 0) {
     const first = errors[0]
     throw new ConfigInvalidError({ path, message: `${printParseErrorCode(first.error)} at offset ${first.offset}` })
@@ -43,7 +63,7 @@ export function loadConfig(directory: string, env: NodeJS.ProcessEnv = process.e
   ].filter((path) => existsSync(path))
   let merged: Config = {}
   for (const file of files) {
-    const next = readConfigFile(file)
+    const next = readConfigFile(file, env)
     merged = { ...merged, ...next, provider: { ...merged.provider, ...next.provider } }
   }
   return merged
