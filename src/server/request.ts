@@ -40,10 +40,10 @@ export async function jsonBody<Schema extends z.ZodType>(c: Context, schema: Sch
     try {
       value = JSON.parse(text)
     } catch (error) {
-      throw new BadRequestError({ message: `Malformed JSON body: ${(error as Error).message}`, kind: "Body" })
+      throw new BadRequestError({ message: `Malformed JSON body: ${(error as Error).message}`, kind: "Payload" })
     }
   }
-  return validate(schema, value, "Body")
+  return validate(schema, value, "Payload")
 }
 
 /** Validates query parameters. @throws BadRequestError */

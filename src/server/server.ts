@@ -36,7 +36,6 @@ export function createServer(deps: ServerDeps): Hono {
     cors({
       origin: (origin) => (LOCAL_ORIGIN.test(origin) ? origin : null),
       allowMethods: ["GET", "HEAD", "PUT", "PATCH", "POST", "DELETE"],
-      exposeHeaders: ["Link", "X-Next-Cursor"],
       maxAge: 86400,
     }),
   )

@@ -2,6 +2,7 @@
 //
 //   node test/compat/compare.ts --spool http://127.0.0.1:A --opencode http://127.0.0.1:B [options]
 //   node test/compat/compare.ts --spool http://127.0.0.1:A --opencode-captures test/compat/opencode-1.18.33.captures.json
+//   node test/compat/compare.ts --opencode http://127.0.0.1:B --capture-out test/compat/opencode-1.18.33.captures.json
 //
 // It drives the SAME scripted sequence of requests (see `runSequence`) against both servers, one after
 // the other, and prints a Markdown table with, per route variant, the differences in
@@ -29,7 +30,9 @@
 //   --spool-capture-out F   same for the candidate run
 //   --reference-md F        write a Markdown listing of the reference run (status, headers, shape)
 //   --out F                 also write the comparison table to F
+//   --update-doc F          replace the generated block of F (docs/compatibility.md) with that listing
 //   --sse-ms N              SSE capture window in ms (default 1200)
+//   Without --spool, only --capture-out / --reference-md / --update-doc are produced (no comparison).
 //
 // Running OpenCode 1.18.33 offline (found by probing, also in test/compat/start-opencode.sh):
 //   npm install opencode-ai@1.18.33 into a dir OUTSIDE the repo (e.g. /tmp/oc). Then, from a git repo
@@ -38,6 +41,7 @@
 //       XDG_CACHE_HOME=$T/cache XDG_STATE_HOME=$T/state \
 //       OPENCODE_DISABLE_MODELS_FETCH=1 OPENCODE_DISABLE_AUTOUPDATE=1 OPENCODE_DISABLE_SHARE=1 \
 //       OPENCODE_DISABLE_LSP_DOWNLOAD=1 OPENCODE_DISABLE_DEFAULT_PLUGINS=1 OPENCODE_DISABLE_CLAUDE_CODE=1 \
+//       npm_config_registry=http://127.0.0.1:1/ \
 //       /tmp/oc/node_modules/opencode-linux-x64/bin/opencode serve --pure --port 4097 --hostname 127.0.0.1
 //   (`test/compat/start-opencode.sh` does all of this.) None of the flags is strictly required: the
 //   server starts and answers offline without them, using the model catalogue bundled in the binary,
@@ -45,6 +49,10 @@
 //   "Failed to fetch models.dev"). No provider config is needed: `POST /session/:id/message` with
 //   `noReply: true` accepts any {providerID, modelID}; `prompt_async` with an unknown model answers 204
 //   and then fails in the background (two `session.error` events, status back to idle).
+//   On first use OpenCode also runs a background `npm install @opencode-ai/plugin` in
+//   $XDG_CONFIG_HOME/opencode/ (no OPENCODE_* flag disables it); npm_config_registry pointing at a dead
+//   address makes it fail silently, with no effect on the API.
+//   Use Node 24 (`node_modules/.bin/node`): the system Node 20 cannot run .ts files.
 
 import { execFileSync } from "node:child_process"
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
@@ -704,6 +712,7 @@ export function namedShapes(run: Run): Array<[name: string, type: string]> {
   add("UserMessage", withParts?.info)
   add("TextPart", withParts?.parts?.[0])
   add("WithParts", withParts)
+  add("PromptedSession", body("session.promptAsync.get"))
   add("NotFoundError", body("session.get.missing"))
   add("TaggedBadRequest", body("session.create.badjson"))
   add("SchemaBadRequest", body("session.update.title123"))
@@ -726,7 +735,7 @@ export function referenceMarkdown(run: Run): string {
       const hdr = Object.entries(notableHeaders(e.headers, run.directory))
         .filter(([k, v]) => !(k === "content-type" && v === "application/json") && k !== "vary")
         .map(([k, v]) => code(`${k}: ${v}`))
-      const req = `${e.method} ${normaliseIdsInPath(e.path)}` + (e.requestBody !== undefined ? ` ${JSON.stringify(e.requestBody)}` : "")
+      const req = `${e.method} ${normaliseIdsInPath(e.path)}` + (e.requestBody !== undefined ? ` ${normaliseIdsInPath(JSON.stringify(e.requestBody))}` : "")
       let bodyCell =
         e.bodyKind === "json" ? code(renderType([e.body], names)) : e.bodyKind === "empty" ? "(empty)" : `non-JSON ${code((e.text ?? "").slice(0, 40))}`
       const docBody = s.id === "doc" ? (e.body as { openapi?: string; pathCount?: number; routes?: object } | undefined) : undefined
@@ -783,8 +792,8 @@ function parseArgs(argv: string[]): Record<string, string> {
 
 async function main() {
   const args = parseArgs(process.argv.slice(2))
-  if (!args.spool || !(args.opencode || args["opencode-captures"])) {
-    console.error("usage: node test/compat/compare.ts --spool URL (--opencode URL | --opencode-captures FILE) [--dir PATH] [--model prov/model] [--capture-out F] [--spool-capture-out F] [--reference-md F] [--out F] [--sse-ms N]")
+  if (!(args.spool || args["reference-md"] || args["capture-out"] || args["update-doc"]) || !(args.opencode || args["opencode-captures"])) {
+    console.error("usage: node test/compat/compare.ts [--spool URL] (--opencode URL | --opencode-captures FILE) [--dir PATH] [--model prov/model] [--capture-out F] [--spool-capture-out F] [--reference-md F] [--update-doc F] [--out F] [--sse-ms N]")
     process.exit(2)
   }
   const [providerID, ...rest] = (args.model ?? "fakeprov/fakemodel").split("/")
@@ -812,7 +821,19 @@ async function main() {
     console.error(`[compare] reference from ${args["opencode-captures"]} (OpenCode ${ref.version})`)
   }
   if (args["reference-md"]) writeFileSync(args["reference-md"], referenceMarkdown(args.opencode ? anonymiseRun(ref) : ref) + "\n")
+  if (args["update-doc"]) {
+    const BEGIN = "<!-- BEGIN GENERATED: compare.ts --update-doc -->"
+    const END = "<!-- END GENERATED -->"
+    const doc = readFileSync(args["update-doc"], "utf8")
+    const i = doc.indexOf(BEGIN)
+    const j = doc.indexOf(END)
+    if (i < 0 || j < i) throw new Error(`${args["update-doc"]} has no ${BEGIN} … ${END} block`)
+    const md = referenceMarkdown(args.opencode ? anonymiseRun(ref) : ref)
+    writeFileSync(args["update-doc"], doc.slice(0, i + BEGIN.length) + "\n\n" + md + "\n\n" + doc.slice(j))
+    console.error(`[compare] updated ${args["update-doc"]}`)
+  }
 
+  if (!args.spool) process.exit(0) // only captures / reference listing were asked for
   const candDir = args.dir ?? freshRepo("spool")
   console.error(`[compare] candidate ${args.spool} dir=${candDir}`)
   const cand = await runSequence(args.spool.replace(/\/$/, ""), candDir, { model, sseMs })

@@ -23,17 +23,18 @@
 #     These env vars silence all outbound attempts we observed:
 #       OPENCODE_DISABLE_MODELS_FETCH=1 OPENCODE_DISABLE_AUTOUPDATE=1 OPENCODE_DISABLE_SHARE=1
 #       OPENCODE_DISABLE_LSP_DOWNLOAD=1 OPENCODE_DISABLE_DEFAULT_PLUGINS=1 OPENCODE_DISABLE_CLAUDE_CODE=1
+#       npm_config_registry=http://127.0.0.1:1/   (see the plugin install below)
 #     plus `--pure` (no external plugins).
 #   * Isolation: HOME and XDG_* point at temp dirs (config is read from $XDG_CONFIG_HOME/opencode/,
 #     the SQLite DB goes under $XDG_DATA_HOME/opencode/), and `env -i` drops the caller's environment
 #     (so no API keys / OPENCODE_* leak in).
 #   * The server's cwd should be a git repo with a commit (projectID = root commit hash); compare.ts
 #     passes its own per-run directories via ?directory= / x-opencode-directory anyway.
-#   * On first use OpenCode writes package.json/.gitignore/opencode.jsonc into $XDG_CONFIG_HOME/opencode/
-#     and runs a detached background install of `@opencode-ai/plugin@1.18.33` there (from the npm
-#     registry; no flag disables it). Without registry access this only logs "background dependency
-#     install failed" and the server keeps working. SIGTERM may then take a few seconds (--stop KILLs
-#     after 10 s).
+#   * On first use OpenCode writes .gitignore/opencode.jsonc into $XDG_CONFIG_HOME/opencode/ and runs a
+#     detached background `npm install @opencode-ai/plugin@1.18.33` there (no OPENCODE_* flag disables
+#     it). We point it at a dead registry (npm_config_registry=http://127.0.0.1:1/): the install then
+#     fails silently, nothing is downloaded, and the API behaves the same (self-compare: 0 differences
+#     with and without it). SIGTERM can take a few seconds (--stop KILLs after 10 s).
 #   * The npm package's bin/opencode.exe is filled by a postinstall script (npm 11 may skip it and warn
 #     about allowScripts); we therefore run the platform package's binary directly when it exists.
 set -euo pipefail
@@ -101,7 +102,8 @@ fi
 ENVV=(env -i "PATH=/usr/local/bin:/usr/bin:/bin" "HOME=$ROOT/home"
   "XDG_CONFIG_HOME=$ROOT/config" "XDG_DATA_HOME=$ROOT/data" "XDG_CACHE_HOME=$ROOT/cache" "XDG_STATE_HOME=$ROOT/state"
   OPENCODE_DISABLE_MODELS_FETCH=1 OPENCODE_DISABLE_AUTOUPDATE=1 OPENCODE_DISABLE_SHARE=1
-  OPENCODE_DISABLE_LSP_DOWNLOAD=1 OPENCODE_DISABLE_DEFAULT_PLUGINS=1 OPENCODE_DISABLE_CLAUDE_CODE=1)
+  OPENCODE_DISABLE_LSP_DOWNLOAD=1 OPENCODE_DISABLE_DEFAULT_PLUGINS=1 OPENCODE_DISABLE_CLAUDE_CODE=1
+  npm_config_registry=http://127.0.0.1:1/)
 CMD=("$BIN" serve --pure --port "$PORT" --hostname 127.0.0.1 --print-logs --log-level INFO)
 
 cd "$REPO"

@@ -1,7 +1,9 @@
 import { Hono, type Context } from "hono"
 import { streamSSE, type SSEStreamingApi } from "hono/streaming"
+import { describeRoute, resolver } from "hono-openapi"
 import { defineEvent, type Bus, type BusEvent } from "../../bus/index.ts"
 import { createId } from "../../id/index.ts"
+import { sessionEventDefinitions } from "../../session/index.ts"
 import { z } from "zod"
 import { requestDirectory } from "../request.ts"
 
@@ -10,6 +12,27 @@ export const ServerConnected = defineEvent("server.connected", z.object({}))
 /** Sent every `HEARTBEAT_MS` so proxies and clients see the stream is alive. */
 export const ServerHeartbeat = defineEvent("server.heartbeat", z.object({}))
 const HEARTBEAT_MS = 10_000
+
+/** The `data:` payload of `/event` frames: one `{id, type, properties}` object per event type. */
+const EventFrame = z
+  .union(
+    [ServerConnected, ServerHeartbeat, ...sessionEventDefinitions].map((definition) =>
+      z.object({ id: z.string(), type: z.literal(definition.type), properties: definition.properties }).meta({ id: `Event.${definition.type}` }),
+    ) as unknown as [z.ZodType, z.ZodType, ...z.ZodType[]],
+  )
+  .meta({ id: "Event" })
+
+/** The `data:` payload of `/global/event` frames. */
+const GlobalEventFrame = z.object({ directory: z.string().optional(), payload: EventFrame }).meta({ id: "GlobalEvent" })
+
+function sseDoc(operationId: string, summary: string, frame: z.ZodType) {
+  return describeRoute({
+    operationId,
+    summary,
+    tags: ["event"],
+    responses: { 200: { description: "Server-sent events; each frame has an `id:` line and one JSON `data:` line", content: { "text/event-stream": { schema: resolver(frame) } } } },
+  })
+}
 
 /**
  * The SSE streams (spec 7.2, 7.3). Frames are `data: {id, type, properties}` as OpenCode's, plus an
@@ -24,12 +47,12 @@ const HEARTBEAT_MS = 10_000
 export function eventRoutes(deps: { bus: Bus; cwd: string }) {
   const app = new Hono()
 
-  app.get("/event", (c) => {
+  app.get("/event", sseDoc("event.subscribe", "Events of one directory (SSE)", EventFrame), (c) => {
     const directory = requestDirectory(c, deps.cwd)
     return stream(c, deps.bus, (event) => (event.directory === undefined || event.directory === directory ? wire(event) : undefined))
   })
 
-  app.get("/global/event", (c) =>
+  app.get("/global/event", sseDoc("global.event", "Events of every directory (SSE)", GlobalEventFrame), (c) =>
     stream(c, deps.bus, (event) => {
       const payload = wire(event)
       return event.directory === undefined ? { payload } : { directory: event.directory, payload }
@@ -44,11 +67,10 @@ function wire(event: BusEvent) {
 }
 
 function stream(c: Context, bus: Bus, frame: (event: BusEvent) => unknown) {
-  c.header("Cache-Control", "no-cache, no-transform")
   c.header("X-Accel-Buffering", "no")
   c.header("X-Content-Type-Options", "nosniff")
   const lastEventID = c.req.header("last-event-id")
-  return streamSSE(c, async (sse) => {
+  const response = streamSSE(c, async (sse) => {
     const queue: Array<{ id: string; data: unknown }> = []
     let wake: (() => void) | undefined
     const push = (id: string, data: unknown) => {
@@ -91,6 +113,9 @@ function stream(c: Context, bus: Bus, frame: (event: BusEvent) => unknown) {
       unsubscribe()
     }
   })
+  // Hono's helper sets `no-cache`; OpenCode sends `no-cache, no-transform` (keeps proxies from buffering).
+  response.headers.set("Cache-Control", "no-cache, no-transform")
+  return response
 }
 
 async function write(sse: SSEStreamingApi, id: string, data: unknown) {
