@@ -1,6 +1,7 @@
 import { Hono } from "hono"
 import { cors } from "hono/cors"
-import { openAPIRouteHandler } from "hono-openapi"
+import { describeRoute, openAPIRouteHandler, resolver } from "hono-openapi"
+import { z } from "zod"
 import type { Bus } from "../bus/index.ts"
 import type { PromptRunner, SessionService, StatusMap } from "../session/index.ts"
 import type { Logger } from "../util/log.ts"
@@ -39,7 +40,16 @@ export function createServer(deps: ServerDeps): Hono {
       maxAge: 86400,
     }),
   )
-  app.get("/global/health", (c) => c.json({ healthy: true, version: deps.version }))
+  app.get(
+    "/global/health",
+    describeRoute({
+      operationId: "global.health",
+      summary: "Liveness and server version",
+      tags: ["global"],
+      responses: { 200: { description: "OK", content: { "application/json": { schema: resolver(z.object({ healthy: z.literal(true), version: z.string() })) } } } },
+    }),
+    (c) => c.json({ healthy: true, version: deps.version }),
+  )
   app.route("/", eventRoutes({ bus: deps.bus, cwd: deps.cwd }))
   app.route("/", sessionRoutes(deps))
   app.get(

@@ -6,6 +6,7 @@ import type { Part, SessionInfo, UserMessage, WithParts } from "./schema.ts"
 import type { SessionService } from "./service.ts"
 import { runTurn, type TurnDeps } from "./turn.ts"
 import type { ProjectCache } from "./projects.ts"
+import { repository } from "./repository.ts"
 
 /** Dependencies of the prompt runner. */
 export interface PromptDeps extends TurnDeps {
@@ -44,12 +45,22 @@ const DEFAULT_AGENT = "build"
 export function createPromptRunner(deps: PromptDeps) {
   const runs = new Map<string, SessionRun>()
 
-  async function prompt(sessionID: string, input: PromptInput): Promise<WithParts> {
+  /**
+   * Checks a prompt before anything is stored: the session exists, client-supplied IDs are new, a
+   * model is known. @throws NotFoundError, BadRequestError
+   */
+  async function admit(sessionID: string, input: PromptInput) {
     const session = await deps.sessions.get(sessionID)
+    await rejectExistingIDs(input)
     const model = input.model ?? lastModel(session) ?? parseModel(deps.defaultModel())
     if (!model) {
       throw new BadRequestError({ message: "No model: pass model {providerID, modelID}, set SPOOL_MODEL, --model, or model in spool.json" })
     }
+    return { session, model }
+  }
+
+  async function prompt(sessionID: string, input: PromptInput): Promise<WithParts> {
+    const { session, model } = await admit(sessionID, input)
     const now = Date.now()
     const user: UserMessage = {
       id: input.messageID ?? createId("message"),
@@ -80,6 +91,20 @@ export function createPromptRunner(deps: PromptDeps) {
       run.queue.push({ session: touched, user, resolve })
       if (!run.done) run.done = drain(sessionID, run)
     })
+  }
+
+  /**
+   * Client-supplied IDs must be new: storing under an existing ID would overwrite another message or
+   * part (possibly of another session) while its row stays where it was.
+   * @throws BadRequestError
+   */
+  async function rejectExistingIDs(input: PromptInput) {
+    const db = deps.writer.db
+    const [message] = input.messageID ? await repository.existingIDs(db, "message", [input.messageID]) : []
+    if (message) throw new BadRequestError({ message: `Message ID already exists: ${message}`, kind: "Payload" })
+    const partIDs = input.parts.flatMap((part) => (part.id ? [part.id] : []))
+    const [part] = await repository.existingIDs(db, "part", partIDs)
+    if (part) throw new BadRequestError({ message: `Part ID already exists: ${part}`, kind: "Payload" })
   }
 
   async function drain(sessionID: string, run: SessionRun) {
@@ -115,7 +140,8 @@ export function createPromptRunner(deps: PromptDeps) {
 
   /** Starts a prompt without waiting for the turn (`prompt_async`); failures end up on the message. */
   async function promptAsync(sessionID: string, input: PromptInput): Promise<void> {
-    await deps.sessions.get(sessionID)
+    // Refuse what `prompt` would refuse while the client can still be told (400/404, not a silent 204).
+    await admit(sessionID, input)
     void prompt(sessionID, input).catch((error) => deps.log.error({ err: error, sessionID }, "async prompt failed"))
   }
 

@@ -181,6 +181,13 @@ export const repository = {
     return result
   },
 
+  /** Which of the given message or part IDs are already stored (in any session). */
+  async existingIDs(db: Executor, table: "message" | "part", ids: string[]): Promise<string[]> {
+    if (ids.length === 0) return []
+    const rows = await db.selectFrom(table).select("id").where("id", "in", ids).execute()
+    return rows.map((row) => row.id)
+  },
+
   async deleteMessage(db: Executor, messageID: string) {
     await db.deleteFrom("message").where("id", "=", messageID).execute()
   },
