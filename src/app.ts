@@ -6,14 +6,18 @@ import { createBus } from "./bus/index.ts"
 import { dataDirectory, loadConfig, type Config } from "./config/index.ts"
 import { createServer } from "./server/index.ts"
 import {
+  collectGarbage,
   createProjectCache,
   createPromptRunner,
+  createReverter,
+  createSnapshotRegistry,
   createSessionService,
   createStatusMap,
   createWriter,
   recoverInterrupted,
 } from "./session/index.ts"
 import { openSqlite } from "./storage/index.ts"
+import { createFileGuardRegistry } from "./tool/index.ts"
 import { createLogger, type Logger } from "./util/log.ts"
 
 /** Spool's version, from package.json; stamped on sessions as `version`. */
@@ -50,7 +54,15 @@ export async function createApp(options: AppOptions = {}) {
   const status = createStatusMap(bus)
   const projects = createProjectCache()
   const sessions = createSessionService({ writer, projects, status, version: VERSION })
+  const snapshots = createSnapshotRegistry({ dataDir })
+  const files = createFileGuardRegistry({ lockDir: join(dataDir, "locks") })
+  // The reverter refuses busy sessions; the prompt runner finalises reverts. The closure breaks the cycle.
+  let busy: (sessionID: string) => boolean = () => false
+  const reverter = createReverter({ writer, sessions, projects, snapshots, busy: (sessionID) => busy(sessionID) })
   const prompts = createPromptRunner({
+    snapshots,
+    reverter,
+    files,
     writer,
     status,
     sessions,
@@ -60,9 +72,12 @@ export async function createApp(options: AppOptions = {}) {
     config: () => config,
     defaultModel: () => options.model ?? config.model ?? env.SPOOL_MODEL,
   })
-  const http = createServer({ sessions, prompts, status, bus, log, cwd, version: VERSION })
+  busy = prompts.busy
+  const http = createServer({ sessions, prompts, reverter, status, bus, log, cwd, version: VERSION })
+  const gc = () => collectGarbage({ db, dataDir, snapshots, projects, log })
 
   let listening: ServerType | undefined
+  const timers: NodeJS.Timeout[] = []
 
   return {
     dataDir,
@@ -70,9 +85,22 @@ export async function createApp(options: AppOptions = {}) {
     bus,
     sessions,
     prompts,
+    reverter,
+    snapshots,
     status,
     http,
     log,
+    /** Prunes snapshot trees no session references and deletes orphaned stores. */
+    gc,
+    /** Runs `gc` one minute after start and then hourly, in the background (`spool serve`). */
+    scheduleGc() {
+      const run = () => void gc().then((report) => log.info(report, "snapshot gc"), (error) => log.warn({ err: error }, "snapshot gc failed"))
+      const first = setTimeout(run, 60_000)
+      const hourly = setInterval(run, 3_600_000)
+      first.unref()
+      hourly.unref()
+      timers.push(first, hourly)
+    },
     /** Re-reads config files (e.g. after editing spool.json). */
     reloadConfig() {
       config = loadConfig(cwd, env)
@@ -89,6 +117,7 @@ export async function createApp(options: AppOptions = {}) {
     },
     /** Aborts running turns, stops listening and closes the database. */
     async close() {
+      for (const timer of timers) clearTimeout(timer)
       await prompts.stopAll()
       if (listening) {
         const server = listening

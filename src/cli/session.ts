@@ -1,39 +1,51 @@
 import type { Command } from "commander"
-import { createApp } from "../app.ts"
+import { resolve } from "node:path"
+import type { App } from "../app.ts"
 import { createLogger } from "../util/log.ts"
+import { openApp, positiveIntegerOption } from "./util.ts"
 
-/** `spool session list|show|delete`: read and manage stored sessions without a server. */
+/**
+ * `spool session list|show|delete`: read and manage stored sessions without a server. Errors (an
+ * unknown session id, a bad config file) end in one `error: …` line and exit code 1 (see `main.ts`).
+ */
 export function registerSession(program: Command) {
   const session = program.command("session").description("List, show and delete sessions")
-  const open = (dir: string) => createApp({ cwd: dir, log: createLogger(process.env.SPOOL_LOG_LEVEL ?? "warn") })
+  /** Opens the app for `dir`, runs `action`, and always closes the app again. */
+  const withApp = async (dir: string, action: (app: App) => Promise<void>) => {
+    const app = await openApp({ cwd: dir, log: createLogger(process.env.SPOOL_LOG_LEVEL ?? "warn") })
+    try {
+      await action(app)
+    } finally {
+      await app.close()
+    }
+  }
 
   session
     .command("list")
     .description("Sessions of the project in --dir, newest first")
     .option("--dir <path>", "project directory", process.cwd())
-    .option("-n, --limit <n>", "how many", "50")
+    .option("-n, --limit <n>", "how many", positiveIntegerOption, "50")
     .option("--archived", "include archived sessions")
     .option("--json", "print JSON")
-    .action(async (options: { dir: string; limit: string; archived?: boolean; json?: boolean }) => {
-      const app = await open(options.dir)
-      const page = await app.sessions.list({ directory: options.dir, limit: Number(options.limit), archived: options.archived })
-      if (options.json) process.stdout.write(JSON.stringify(page.items, null, 2) + "\n")
-      else {
-        for (const info of page.items) {
-          process.stdout.write(`${info.id}  ${new Date(info.time.updated).toISOString()}  $${(info.cost ?? 0).toFixed(4)}  ${info.title}\n`)
+    .action((options: { dir: string; limit: string; archived?: boolean; json?: boolean }) =>
+      withApp(options.dir, async (app) => {
+        const page = await app.sessions.list({ directory: resolve(options.dir), limit: Number(options.limit), archived: options.archived })
+        if (options.json) process.stdout.write(JSON.stringify(page.items, null, 2) + "\n")
+        else {
+          for (const info of page.items) {
+            process.stdout.write(`${info.id}  ${new Date(info.time.updated).toISOString()}  $${(info.cost ?? 0).toFixed(4)}  ${info.title}\n`)
+          }
         }
-      }
-      await app.close()
-    })
+      }),
+    )
 
   session
     .command("show")
     .description("A session's messages")
     .argument("<id>", "session id")
     .option("--json", "print JSON")
-    .action(async (id: string, options: { json?: boolean }) => {
-      const app = await open(process.cwd())
-      try {
+    .action((id: string, options: { json?: boolean }) =>
+      withApp(process.cwd(), async (app) => {
         const info = await app.sessions.get(id)
         const { items } = await app.sessions.messages(id, {})
         if (options.json) process.stdout.write(JSON.stringify({ info, messages: items }, null, 2) + "\n")
@@ -47,26 +59,17 @@ export function registerSession(program: Command) {
             }
           }
         }
-      } catch (error) {
-        process.stderr.write(`error: ${(error as Error).message}\n`)
-        process.exitCode = 1
-      }
-      await app.close()
-    })
+      }),
+    )
 
   session
     .command("delete")
     .description("Delete a session and its child sessions")
     .argument("<id>", "session id")
-    .action(async (id: string) => {
-      const app = await open(process.cwd())
-      try {
+    .action((id: string) =>
+      withApp(process.cwd(), async (app) => {
         await app.sessions.remove(id)
         process.stdout.write(`deleted ${id}\n`)
-      } catch (error) {
-        process.stderr.write(`error: ${(error as Error).message}\n`)
-        process.exitCode = 1
-      }
-      await app.close()
-    })
+      }),
+    )
 }

@@ -20,9 +20,8 @@ export function requestDirectory(c: Context, fallback: string): string {
   return resolve(decoded)
 }
 
-/** A path parameter that must carry an ID prefix. @throws BadRequestError (400), never a 500. */
-export function idParam(c: Context, name: string, kind: IdKind): string {
-  const value = c.req.param(name) ?? ""
+/** A path (or given query) parameter that must carry an ID prefix. @throws BadRequestError (400), never a 500. */
+export function idParam(c: Context, name: string, kind: IdKind, value: string = c.req.param(name) ?? ""): string {
   if (!isId(kind, value)) {
     throw new BadRequestError({ message: `Invalid ${kind} ID "${value}": expected the "${kind === "session" ? "ses" : kind === "message" ? "msg" : kind === "part" ? "prt" : "evt"}_" prefix`, kind: "Params" })
   }

@@ -3,7 +3,7 @@ import { cors } from "hono/cors"
 import { describeRoute, openAPIRouteHandler, resolver } from "hono-openapi"
 import { z } from "zod"
 import type { Bus } from "../bus/index.ts"
-import type { PromptRunner, SessionService, StatusMap } from "../session/index.ts"
+import type { PromptRunner, Reverter, SessionService, StatusMap } from "../session/index.ts"
 import type { Logger } from "../util/log.ts"
 import { NotFoundError } from "../util/named-error.ts"
 import { errorHandler } from "./errors.ts"
@@ -14,6 +14,7 @@ import { sessionRoutes } from "./routes/session.ts"
 export interface ServerDeps {
   sessions: SessionService
   prompts: PromptRunner
+  reverter: Reverter
   status: StatusMap
   bus: Bus
   log: Logger

@@ -7,7 +7,8 @@ function user(id: string, text: string): WithParts {
   const info: UserMessage = { id, sessionID: S, role: "user", time: { created: 0 }, agent: "build", model: { providerID: "p", modelID: "m" } }
   return { info, parts: [{ id: `prt_${id}`, sessionID: S, messageID: id, type: "text", text }] }
 }
-function assistant(id: string, parentID: string, parts: Array<Omit<Part, "id" | "sessionID" | "messageID">>, extra: Partial<AssistantMessage> = {}): WithParts {
+type PartInput = Part extends infer P ? (P extends Part ? Omit<P, "id" | "sessionID" | "messageID"> : never) : never
+function assistant(id: string, parentID: string, parts: PartInput[], extra: Partial<AssistantMessage> = {}): WithParts {
   const info: AssistantMessage = {
     id, sessionID: S, role: "assistant", time: { created: 0 }, parentID, modelID: "m", providerID: "p", mode: "build", agent: "build",
     path: { cwd: "/", root: "/" }, cost: 0, tokens: { input: 0, output: 0, reasoning: 0, cache: { read: 0, write: 0 } }, ...extra,

@@ -6,12 +6,20 @@ import type { Part, SessionInfo, UserMessage, WithParts } from "./schema.ts"
 import type { SessionService } from "./service.ts"
 import { runTurn, type TurnDeps } from "./turn.ts"
 import type { ProjectCache } from "./projects.ts"
+import { Snapshot } from "../snapshot/index.ts"
+import type { FileGuard } from "../tool/index.ts"
+import type { Reverter } from "./revert.ts"
+import type { SnapshotRegistry } from "./snapshots.ts"
 import { repository } from "./repository.ts"
 
 /** Dependencies of the prompt runner. */
 export interface PromptDeps extends TurnDeps {
   sessions: SessionService
   projects: ProjectCache
+  snapshots: SnapshotRegistry
+  /** Finalises a pending revert before a new prompt is stored. */
+  reverter: Pick<Reverter, "cleanup">
+  files?: { forSession(sessionID: string): FileGuard }
   /** The default model, `provider/model`, used when neither the prompt nor the session names one. */
   defaultModel: () => string | undefined
 }
@@ -60,7 +68,10 @@ export function createPromptRunner(deps: PromptDeps) {
   }
 
   async function prompt(sessionID: string, input: PromptInput): Promise<WithParts> {
-    const { session, model } = await admit(sessionID, input)
+    const admitted = await admit(sessionID, input)
+    const model = admitted.model
+    // A pending revert is final once the user moves on: its messages are deleted now (spec 4.6).
+    const session = await deps.reverter.cleanup(admitted.session)
     const now = Date.now()
     const user: UserMessage = {
       id: input.messageID ?? createId("message"),
@@ -125,7 +136,15 @@ export function createPromptRunner(deps: PromptDeps) {
       try {
         const project = await deps.projects.resolve(session.directory)
         const worktree = project.id === "global" ? session.directory : project.worktree
-        result = await runTurn(deps, session, next.user, worktree, run.abort.signal)
+        const snapshot = deps.snapshots.forSession(session, project)
+        result = await runTurn(deps, {
+          session,
+          user: next.user,
+          worktree,
+          abort: run.abort.signal,
+          snapshot: snapshot instanceof Snapshot ? snapshot : undefined,
+          files: deps.files?.forSession(session.id),
+        })
       } catch (error) {
         deps.log.error({ err: error, sessionID }, "turn failed unexpectedly")
       }

@@ -220,6 +220,34 @@ export const repository = {
     return total
   },
 
+  /**
+   * Every snapshot tree a session references: `step-start`/`step-finish` snapshots, `patch` hashes,
+   * and a pending revert's trees. Used by snapshot garbage collection.
+   */
+  async snapshotReferences(db: Executor): Promise<Map<string, Set<string>>> {
+    const result = new Map<string, Set<string>>()
+    const add = (sessionID: string, tree: string | undefined) => {
+      if (!tree) return
+      const set = result.get(sessionID) ?? new Set<string>()
+      set.add(tree)
+      result.set(sessionID, set)
+    }
+    const parts = await db.selectFrom("part").select(["session_id", "data"]).where("type", "in", ["step-start", "step-finish", "patch"]).execute()
+    for (const row of parts) {
+      const part = parse<Part>(row.data)
+      if (part.type === "step-start" || part.type === "step-finish") add(row.session_id, part.snapshot)
+      if (part.type === "patch") add(row.session_id, part.hash)
+    }
+    const sessions = await db.selectFrom("session").select(["id", "data"]).execute()
+    for (const row of sessions) {
+      const info = parse<SessionInfo>(row.data)
+      add(row.id, info.revert?.snapshot)
+      add(row.id, info.revert?.reverted)
+      if (!result.has(row.id)) result.set(row.id, new Set())
+    }
+    return result
+  },
+
   /** Parts that were still streaming or running when the process stopped. */
   async unfinishedParts(db: Executor): Promise<Part[]> {
     const rows = await db.selectFrom("part").select("data").where("type", "in", ["tool", "text", "reasoning"]).execute()

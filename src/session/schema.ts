@@ -70,8 +70,22 @@ export const SessionInfo = z
       archived: z.number().optional(),
     }),
     permission: z.array(PermissionRule).optional(),
+    /**
+     * A pending revert (spec 4.6). `snapshot` is the work tree before the revert (what unrevert puts
+     * back) and `diff` its unified diff. Spool adds `files` (what the revert restored), `conflicts`
+     * (files changed by someone else after the agent, left alone) and `reverted` (the tree right after
+     * the revert, to detect edits made before an unrevert).
+     */
     revert: z
-      .object({ messageID: MessageID, partID: PartID.optional(), snapshot: z.string().optional(), diff: z.string().optional() })
+      .object({
+        messageID: MessageID,
+        partID: PartID.optional(),
+        snapshot: z.string().optional(),
+        diff: z.string().optional(),
+        files: z.array(z.string()).optional(),
+        conflicts: z.array(z.string()).optional(),
+        reverted: z.string().optional(),
+      })
       .optional(),
   })
   .meta({ id: "Session" })

@@ -11,6 +11,9 @@ import type { AssistantMessage, Part, SessionInfo, ToolPart, UserMessage, WithPa
 import type { StatusMap } from "./status.ts"
 import { systemPrompt } from "./system.ts"
 import type { Writer } from "./writer.ts"
+import type { Snapshot } from "../snapshot/index.ts"
+import type { FileGuard } from "../tool/index.ts"
+import { createStepSnapshots } from "./step-snapshots.ts"
 
 /** Dependencies of a turn, wired at the composition root. */
 export interface TurnDeps {
@@ -35,13 +38,21 @@ const DEFAULT_MAX_STEPS = 100
  * Contract: never throws for provider, tool or abort failures; returns the last assistant message with
  * its parts (or undefined when none could be created).
  */
-export async function runTurn(
-  deps: TurnDeps,
-  session: SessionInfo,
-  user: UserMessage,
-  worktree: string,
-  abort: AbortSignal,
-): Promise<WithParts | undefined> {
+/** Per-turn inputs resolved by the caller. */
+export interface TurnContext {
+  session: SessionInfo
+  user: UserMessage
+  /** Repository worktree, or the session directory outside git (`AssistantMessage.path.root`). */
+  worktree: string
+  abort: AbortSignal
+  /** Snapshot store of the work tree; absent when snapshots are unavailable. */
+  snapshot?: Snapshot
+  /** Stale-write protection for this session's file tools. */
+  files?: FileGuard
+}
+
+export async function runTurn(deps: TurnDeps, context: TurnContext): Promise<WithParts | undefined> {
+  const { session, user, worktree, abort } = context
   const { writer } = deps
   const directory = session.directory
   let model: ResolvedModel
@@ -62,6 +73,8 @@ export async function runTurn(
   const history = toModelMessages(orderByTurn(stored.items, user.id), model.providerID)
   const system = [systemPrompt({ model, directory, worktree }), ...(user.system ? [user.system] : [])]
 
+  const steps = createStepSnapshots({ snapshot: context.snapshot, writer, log: deps.log, session, user })
+  let stepStart: string | undefined
   let assistant: AssistantMessage | undefined
   let parts: Part[] = []
   const open = new Map<string, Extract<Part, { type: "text" | "reasoning" }>>()
@@ -113,6 +126,7 @@ export async function runTurn(
       read: () => repository.todos(writer.db, session.id),
       write: (todos) => writer.todos(session.id, todos, directory),
     },
+    files: context.files,
   })
 
   const finishAssistant = async (patch: Partial<AssistantMessage>) => {
@@ -128,7 +142,14 @@ export async function runTurn(
         parts = []
         tools.clear()
         await writer.message(assistant, directory)
-        await savePart({ id: createId("part"), sessionID: session.id, messageID: assistant.id, type: "step-start" })
+        stepStart = await steps.start()
+        await savePart({
+          id: createId("part"),
+          sessionID: session.id,
+          messageID: assistant.id,
+          type: "step-start",
+          ...(stepStart ? { snapshot: stepStart } : {}),
+        })
         return
       }
       case "retry":
@@ -217,17 +238,26 @@ export async function runTurn(
       case "step-finish": {
         const tokens = { ...event.usage }
         const cost = stepCost(model.info, tokens)
+        const changes = await steps.finish(stepStart, tools.size > 0)
         await savePart({
           id: createId("part"),
           sessionID: session.id,
           messageID: assistant!.id,
           type: "step-finish",
           reason: event.finishReason,
+          ...(changes ? { snapshot: changes.tree } : {}),
           cost,
           tokens,
+          ...(changes && changes.skipped.length > 0
+            ? { metadata: { snapshot: { skipped: changes.skipped, reason: "larger than the snapshot size cap" } } }
+            : {}),
         })
+        if (changes && stepStart && changes.files.length > 0) {
+          await savePart({ id: createId("part"), sessionID: session.id, messageID: assistant!.id, type: "patch", hash: stepStart, files: changes.files })
+        }
         await finishAssistant({ finish: event.finishReason, cost: assistant!.cost + cost, tokens })
         await writer.refreshUsage(session.id)
+        if (changes && changes.files.length > 0) await steps.summarise()
         return
       }
       case "step-error": {

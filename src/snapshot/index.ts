@@ -1,1 +1,1 @@
-export { Snapshot, type FileChange, type SnapshotOptions, type TrackResult } from "./snapshot.ts"
+export { directorySize, Snapshot, type FileChange, type SnapshotOptions, type TrackResult } from "./snapshot.ts"

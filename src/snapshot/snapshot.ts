@@ -294,7 +294,8 @@ function escapeExclude(file: string): string {
   return file.replace(/([\\*?[\]!#])/g, "\\$1")
 }
 
-async function directorySize(path: string): Promise<number> {
+/** Bytes used by the files under `path` (0 when it does not exist). */
+export async function directorySize(path: string): Promise<number> {
   let total = 0
   const entries = await readdir(path, { withFileTypes: true }).catch(() => [])
   for (const entry of entries) {

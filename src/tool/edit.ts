@@ -31,6 +31,12 @@ const parameters = z.object({
  * Errors: path outside the session directory; `oldString === newString`; file not found (unless oldString is
  * empty, which creates it); oldString empty while the file exists and is not empty (use `write`); a directory;
  * oldString not found; oldString found several times without `replaceAll`.
+ * With `ctx.files` (stale-write protection), the read-modify-write runs under the file's write lock and also
+ * fails with `StaleFileError` when the file exists and this session has not read it ("You must read file ABS
+ * before overwriting it. Use the read tool first.") or it changed since this session last read or wrote it
+ * ("File ABS has been modified since this session last read it (by session ses_… at TIME | by another process
+ * or the user). Read it again before editing."), or with a lock timeout when another writer holds it too long.
+ * These checks come after the `oldString === newString` check and before the match checks.
  */
 export const editTool = defineTool({
   name: "edit",
@@ -41,46 +47,8 @@ export const editTool = defineTool({
       throw new Error("No changes to apply: oldString and newString are identical.")
     }
     const filepath = await resolveInside(ctx.directory, args.filePath)
-    const stat = await fs.stat(filepath).catch(() => undefined)
-    if (stat?.isDirectory()) throw new Error(`Path is a directory, not a file: ${filepath}`)
-
-    let before = ""
-    let after: string
-    if (args.oldString === "") {
-      if (stat) {
-        before = await fs.readFile(filepath, "utf8")
-        if (before !== "") {
-          throw new Error(
-            `oldString is empty but ${filepath} already exists and is not empty. Give the text to replace, or use the write tool to replace the whole file.`,
-          )
-        }
-      }
-      after = args.newString
-      await fs.mkdir(path.dirname(filepath), { recursive: true })
-    } else {
-      if (!stat) throw new Error(`File ${filepath} not found`)
-      before = await fs.readFile(filepath, "utf8")
-      const ending = before.includes("\r\n") ? "\r\n" : "\n"
-      const oldString = withLineEnding(args.oldString, ending)
-      const newString = withLineEnding(args.newString, ending)
-      const count = occurrences(before, oldString)
-      if (count === 0) {
-        throw new Error(
-          "Could not find oldString in the file. It must match exactly, including whitespace, indentation, and line endings.",
-        )
-      }
-      if (count > 1 && !args.replaceAll) {
-        throw new Error(
-          `Found ${count} matches for oldString. Provide more surrounding context to make the match unique, or set replaceAll to replace every occurrence.`,
-        )
-      }
-      // split/join rather than String.replace: newString may contain `$&`-style patterns.
-      after = args.replaceAll
-        ? before.split(oldString).join(newString)
-        : before.slice(0, before.indexOf(oldString)) + newString + before.slice(before.indexOf(oldString) + oldString.length)
-    }
-
-    await fs.writeFile(filepath, after)
+    const replace = () => applyEdit(filepath, args)
+    const { before, after } = ctx.files ? await ctx.files.write(filepath, replace) : await replace()
 
     const { diff, additions, deletions } = unifiedDiff(filepath, normalizeEndings(before), normalizeEndings(after))
     const metadata = { diff, filediff: { file: filepath, additions, deletions } }
@@ -88,6 +56,54 @@ export const editTool = defineTool({
     return { title: displayPath(ctx.directory, filepath), output: "Edit applied successfully.", metadata }
   },
 })
+
+/** The read-modify-write of one edit: reads `filepath`, replaces, writes; returns both versions. */
+async function applyEdit(
+  filepath: string,
+  args: { oldString: string; newString: string; replaceAll?: boolean },
+): Promise<{ before: string; after: string }> {
+  const stat = await fs.stat(filepath).catch(() => undefined)
+  if (stat?.isDirectory()) throw new Error(`Path is a directory, not a file: ${filepath}`)
+
+  let before = ""
+  let after: string
+  if (args.oldString === "") {
+    if (stat) {
+      before = await fs.readFile(filepath, "utf8")
+      if (before !== "") {
+        throw new Error(
+          `oldString is empty but ${filepath} already exists and is not empty. Give the text to replace, or use the write tool to replace the whole file.`,
+        )
+      }
+    }
+    after = args.newString
+    await fs.mkdir(path.dirname(filepath), { recursive: true })
+  } else {
+    if (!stat) throw new Error(`File ${filepath} not found`)
+    before = await fs.readFile(filepath, "utf8")
+    const ending = before.includes("\r\n") ? "\r\n" : "\n"
+    const oldString = withLineEnding(args.oldString, ending)
+    const newString = withLineEnding(args.newString, ending)
+    const count = occurrences(before, oldString)
+    if (count === 0) {
+      throw new Error(
+        "Could not find oldString in the file. It must match exactly, including whitespace, indentation, and line endings.",
+      )
+    }
+    if (count > 1 && !args.replaceAll) {
+      throw new Error(
+        `Found ${count} matches for oldString. Provide more surrounding context to make the match unique, or set replaceAll to replace every occurrence.`,
+      )
+    }
+    // split/join rather than String.replace: newString may contain `$&`-style patterns.
+    after = args.replaceAll
+      ? before.split(oldString).join(newString)
+      : before.slice(0, before.indexOf(oldString)) + newString + before.slice(before.indexOf(oldString) + oldString.length)
+  }
+
+  await fs.writeFile(filepath, after)
+  return { before, after }
+}
 
 function normalizeEndings(text: string): string {
   return text.replaceAll("\r\n", "\n")

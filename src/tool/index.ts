@@ -10,9 +10,11 @@ import { todoWriteTool } from "./todowrite.ts"
 import { writeTool } from "./write.ts"
 
 export { defineTool } from "./tool.ts"
-export type { ToolContext, ToolDefinition, ToolResult, TodoStore } from "./tool.ts"
+export type { FileGuard, ToolContext, ToolDefinition, ToolResult, TodoStore } from "./tool.ts"
 export { Todo } from "./todo-schema.ts"
 export { resolveInside } from "./path.ts"
+export { createFileGuardRegistry, StaleFileError } from "./file-guard.ts"
+export type { FileGuardRegistry, FileGuardRegistryOptions } from "./file-guard.ts"
 export { bashTool, editTool, globTool, grepTool, listTool, readTool, todoReadTool, todoWriteTool, writeTool }
 
 /**

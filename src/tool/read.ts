@@ -43,6 +43,8 @@ const parameters = z.object({
  * 50 KB cap cut the page it is `(Output capped at 50 KB. Showing lines A-B. Use offset=B+1 to continue.)`.
  * Lines over 2000 chars are cut with `... (line truncated to 2000 chars)`.
  * Title: path relative to the session directory. Metadata: `{ preview (first 20 lines), truncated }`.
+ * Read tracking: when `ctx.files` is set, the exact bytes of the whole file (not just the page shown) are
+ * recorded as this session's view of it (`recordRead`), which `edit`/`write` then check against.
  * Errors: path outside the session directory; `File not found: ABS` (with "Did you mean one of these?" siblings
  * whose names contain or are contained in the requested name); a directory (suggests `list`); a binary file;
  * `offset` < 1 or past the end of the file; `limit` < 1.
@@ -70,6 +72,8 @@ export const readTool = defineTool({
 
     const offset = args.offset ?? 1
     const file = await readLines(filepath, offset, args.limit ?? DEFAULT_READ_LIMIT)
+    // The session has now seen this version of the file (all of it, even if only a page is shown).
+    ctx.files?.recordRead(filepath, file.bytes)
     if (file.count < offset && !(file.count === 0 && offset === 1)) {
       throw new Error(`Offset ${offset} is out of range for this file (${file.count} lines)`)
     }
@@ -109,8 +113,12 @@ async function notFound(filepath: string): Promise<Error> {
   return new Error(`File not found: ${filepath}\n\nDid you mean one of these?\n${suggestions.join("\n")}`)
 }
 
+/** Numbered page of `filepath`, plus the raw bytes of the whole file the page was cut from. */
 async function readLines(filepath: string, offset: number, limit: number) {
-  const stream = createReadStream(filepath, { encoding: "utf8" })
+  // Bytes, not text: readline decodes them (UTF-8), and the same chunks are kept for `recordRead`.
+  const stream = createReadStream(filepath)
+  const chunks: Buffer[] = []
+  stream.on("data", (chunk) => chunks.push(chunk as Buffer))
   const reader = createInterface({ input: stream, crlfDelay: Infinity })
   const lines: string[] = []
   let bytes = 0
@@ -140,7 +148,7 @@ async function readLines(filepath: string, offset: number, limit: number) {
     reader.close()
     stream.destroy()
   }
-  return { lines, count, cut, more }
+  return { lines, count, cut, more, bytes: Buffer.concat(chunks) }
 }
 
 /** Extension list, then a NUL byte or >30% control characters in the first 4 KB (as OpenCode). */

@@ -1,7 +1,7 @@
 import fs from "node:fs/promises"
 import os from "node:os"
 import path from "node:path"
-import type { TodoStore, ToolContext } from "./tool.ts"
+import type { FileGuard, TodoStore, ToolContext } from "./tool.ts"
 import type { Todo } from "./todo-schema.ts"
 
 /** Test helper: an in-memory todo list. */
@@ -23,14 +23,17 @@ export interface TestContext extends ToolContext {
   updates: Array<{ title?: string; metadata?: Record<string, unknown> }>
 }
 
-/** Test helper: a ToolContext rooted at `directory`, with an in-memory todo store. */
+/**
+ * Test helper: a ToolContext rooted at `directory`, with an in-memory todo store; `files` (e.g.
+ * `createFileGuardRegistry(...).forSession(sessionID)`) turns on stale-write protection.
+ */
 export function testContext(
   directory: string,
-  options: { abort?: AbortSignal; todos?: TodoStore } = {},
+  options: { abort?: AbortSignal; todos?: TodoStore; sessionID?: string; files?: FileGuard } = {},
 ): TestContext {
   const updates: TestContext["updates"] = []
   return {
-    sessionID: "ses_test",
+    sessionID: options.sessionID ?? "ses_test",
     messageID: "msg_test",
     callID: "call_test",
     directory,
@@ -39,6 +42,7 @@ export function testContext(
       updates.push(update)
     },
     todos: options.todos ?? memoryTodoStore(),
+    ...(options.files ? { files: options.files } : {}),
     updates,
   }
 }

@@ -19,6 +19,25 @@ export interface ToolContext {
   metadata(update: { title?: string; metadata?: Record<string, unknown> }): void
   /** The session's todo list (todowrite/todoread). */
   todos: TodoStore
+  /** Stale-write protection and per-file write locks; absent in contexts that do not need it. */
+  files?: FileGuard
+}
+
+/**
+ * Keeps sessions that share a work tree from clobbering each other (issue 3): per-file write locks
+ * (in-process and across processes sharing the data dir) and per-session read tracking.
+ *
+ * Contract:
+ * - `recordRead(path, content)`: the session has now seen exactly `content` of `path` (absolute).
+ * - `write(path, fn)`: takes the file's write lock, then fails with `StaleFileError` when the file
+ *   exists and this session has not read it, or its bytes changed since this session last read or
+ *   wrote it (the message names the session or process that changed it when known); otherwise runs
+ *   `fn` (the read-modify-write) and records the result as this session's view. The lock is released
+ *   even when `fn` throws.
+ */
+export interface FileGuard {
+  recordRead(path: string, content: Uint8Array): void
+  write<T>(path: string, fn: () => Promise<T>): Promise<T>
 }
 
 /** Persistence for a session's todo list, injected by the session layer. */

@@ -24,6 +24,11 @@ const parameters = z.object({
  * Output: `Wrote file successfully.`; title: path relative to the session directory;
  * metadata: `{ filepath: absolute path, exists: whether the file existed before }`.
  * Errors: path outside the session directory; the path is a directory; fs errors (permissions, ...).
+ * With `ctx.files` (stale-write protection), the write runs under the file's write lock and also fails with
+ * `StaleFileError` when the file exists and this session has not read it ("You must read file ABS before
+ * overwriting it. Use the read tool first.") or it changed since this session last read or wrote it
+ * ("File ABS has been modified since this session last read it (by session ses_… at TIME | by another process
+ * or the user). Read it again before editing."), or with a lock timeout when another writer holds it too long.
  */
 export const writeTool = defineTool({
   name: "write",
@@ -31,10 +36,14 @@ export const writeTool = defineTool({
   parameters,
   async execute(args, ctx) {
     const filepath = await resolveInside(ctx.directory, args.filePath)
-    const stat = await fs.stat(filepath).catch(() => undefined)
-    if (stat?.isDirectory()) throw new Error(`Path is a directory, not a file: ${filepath}`)
-    await fs.mkdir(path.dirname(filepath), { recursive: true })
-    await fs.writeFile(filepath, args.content)
+    const write = async () => {
+      const stat = await fs.stat(filepath).catch(() => undefined)
+      if (stat?.isDirectory()) throw new Error(`Path is a directory, not a file: ${filepath}`)
+      await fs.mkdir(path.dirname(filepath), { recursive: true })
+      await fs.writeFile(filepath, args.content)
+      return stat
+    }
+    const stat = ctx.files ? await ctx.files.write(filepath, write) : await write()
     return {
       title: displayPath(ctx.directory, filepath),
       output: "Wrote file successfully.",

@@ -175,6 +175,8 @@ describe("GET /doc", () => {
         "DELETE /session/{sessionID}/message/{messageID}",
         "POST /session/{sessionID}/fork",
         "POST /session/{sessionID}/abort",
+        "POST /session/{sessionID}/revert",
+        "POST /session/{sessionID}/unrevert",
         "GET /event",
         "GET /global/event",
         "GET /global/health",

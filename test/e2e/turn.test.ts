@@ -97,10 +97,20 @@ describe.each(protocols)("a full agent turn over $name", ({ providerID, modelID,
     expect(read.state.output).toContain("1: hello world")
     expect(bash.state.output).toContain("goodbye world")
     for (const message of messages.slice(1)) {
-      const types = message.parts.map((part) => part.type)
+      const types = message.parts.map((part) => part.type).filter((type) => type !== "patch")
       expect(types[0]).toBe("step-start")
       expect(types.at(-1)).toBe("step-finish")
     }
+    // Snapshots around every step; the edit step (and only it) carries a patch naming hello.txt,
+    // hashed with the tree from before that step.
+    const patches = messages.flatMap((message) => message.parts.filter((part) => part.type === "patch"))
+    expect(patches).toHaveLength(1)
+    const editStep = messages.find((message) => message.parts.some((part) => part.type === "patch"))!
+    const start = editStep.parts.find((part) => part.type === "step-start")
+    const finish = editStep.parts.find((part) => part.type === "step-finish")
+    expect(patches[0]).toMatchObject({ hash: start?.type === "step-start" ? start.snapshot : "", files: [join(repo.path, "hello.txt")] })
+    expect(finish?.type === "step-finish" && finish.snapshot).toMatch(/^[0-9a-f]{40}$/)
+    expect(editStep.parts.at(-1)?.type).toBe("patch")
 
     // Tokens: each step-finish equals what the fake reported; the message carries its step; the
     // session sums them.

@@ -10,7 +10,10 @@ import {
   Todo,
   WithParts,
   FileDiff,
+  MessageID,
+  PartID,
   type PromptRunner,
+  type Reverter,
   type SessionService,
   type StatusMap,
 } from "../../session/index.ts"
@@ -22,6 +25,7 @@ import { doc } from "./doc.ts"
 export interface SessionRouteDeps {
   sessions: SessionService
   prompts: PromptRunner
+  reverter: Reverter
   status: StatusMap
   /** Directory used when a request names none (the server's cwd). */
   cwd: string
@@ -37,6 +41,13 @@ const ListQuery = z.object({
   archived: QueryBoolean,
 })
 
+/** `POST /session/:id/revert`: OpenCode's body plus Spool's `force` (overwrite files changed by others). */
+const RevertInput = z
+  .object({ messageID: MessageID, partID: PartID.optional(), force: z.boolean().optional() })
+  .meta({ id: "SessionRevertInput" })
+/** `POST /session/:id/unrevert`: `force` overwrites files edited since the revert. */
+const UnrevertInput = z.object({ force: z.boolean().optional() }).meta({ id: "SessionUnrevertInput" })
+
 const MessageListQuery = z.object({
   limit: z.coerce.number().int().min(0).max(10_000).optional(),
   before: z.string().optional(),
@@ -48,7 +59,7 @@ const MessageListQuery = z.object({
  * and bodies.
  */
 export function sessionRoutes(deps: SessionRouteDeps) {
-  const { sessions, prompts, status } = deps
+  const { sessions, prompts, reverter, status } = deps
   const app = new Hono()
 
   app.get("/session", doc({ operationId: "session.list", summary: "List sessions of the project, newest first", response: z.array(SessionInfo), errors: [400] }), async (c) => {
@@ -106,12 +117,20 @@ export function sessionRoutes(deps: SessionRouteDeps) {
     c.json(await sessions.todos(idParam(c, "sessionID", "session"))),
   )
 
-  app.get("/session/:sessionID/diff", doc({ operationId: "session.diff", summary: "File changes of the session or one message", response: z.array(FileDiff) }), async (c) => {
+  app.get("/session/:sessionID/diff", doc({ operationId: "session.diff", summary: "File changes of the session, or of one message's turn", response: z.array(FileDiff) }), async (c) => {
     const id = idParam(c, "sessionID", "session")
-    await sessions.get(id)
     const messageID = c.req.query("messageID")
-    if (messageID) await sessions.message(id, messageID)
-    return c.json([])
+    return c.json(await reverter.diff(id, messageID ? idParam(c, "messageID", "message", messageID) : undefined))
+  })
+
+  app.post("/session/:sessionID/revert", doc({ operationId: "session.revert", summary: "Restore the files changed at and after a message; hide those messages until the next prompt", body: RevertInput, response: SessionInfo, errors: [400, 404, 409] }), async (c) => {
+    const id = idParam(c, "sessionID", "session")
+    return c.json(await reverter.revert(id, await jsonBody(c, RevertInput)))
+  })
+
+  app.post("/session/:sessionID/unrevert", doc({ operationId: "session.unrevert", summary: "Put back exactly the files the revert restored", body: UnrevertInput, response: SessionInfo, errors: [400, 404, 409] }), async (c) => {
+    const id = idParam(c, "sessionID", "session")
+    return c.json(await reverter.unrevert(id, await jsonBody(c, UnrevertInput)))
   })
 
   app.get("/session/:sessionID/message", doc({ operationId: "session.messages", summary: "Messages with parts, oldest first; pages newest-first with limit/before", response: z.array(WithParts) }), async (c) => {

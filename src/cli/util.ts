@@ -1,0 +1,53 @@
+import { InvalidArgumentError } from "commander"
+import type { AppOptions } from "../app.ts"
+
+/**
+ * Shared pieces of the `spool` commands. The composition root (and with it the AI SDK, Hono, SQLite…)
+ * is imported only when a command runs, so `--help` and option errors answer at once.
+ */
+
+/** Creates the app (see `createApp`), loading it on first use. */
+export async function openApp(options: AppOptions) {
+  const { createApp } = await import("../app.ts")
+  return createApp(options)
+}
+
+/**
+ * One line for an error a CLI user should read: `Name: message` for Spool's named errors (with the
+ * config file for `ConfigInvalidError`), the bare message otherwise. No stack trace: a user error is
+ * not a crash. The stack is printed too when `SPOOL_LOG_LEVEL` is `debug` or `trace`.
+ */
+export function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error)
+  const data = (error as { data?: { path?: unknown } }).data
+  const named = data !== undefined && typeof data === "object" && error.name !== "Error"
+  const where = named && typeof data.path === "string" ? `${data.path}: ` : ""
+  const line = named ? `${error.name}: ${where}${error.message}` : error.message
+  const debug = ["debug", "trace"].includes(process.env.SPOOL_LOG_LEVEL ?? "")
+  return debug && error.stack ? `${line}\n${error.stack}` : line
+}
+
+/** Writes `error: …` to stderr (see `describeError`). */
+export function printError(error: unknown): void {
+  process.stderr.write(`error: ${describeError(error)}\n`)
+}
+
+/** Commander option parser for `provider/model` (the rule of `parseModel`: both sides non-empty). */
+export function modelOption(value: string): string {
+  const slash = value.indexOf("/")
+  if (slash <= 0 || slash === value.length - 1) throw new InvalidArgumentError(`expected provider/model, e.g. anthropic/claude-sonnet-4-5`)
+  return value
+}
+
+/** Commander option parser for a TCP port (0 = any free port). */
+export function portOption(value: string): string {
+  const port = Number(value)
+  if (!/^\d+$/.test(value) || port > 65535) throw new InvalidArgumentError("expected a port number from 0 to 65535")
+  return value
+}
+
+/** Commander option parser for a positive integer. */
+export function positiveIntegerOption(value: string): string {
+  if (!/^[1-9]\d*$/.test(value)) throw new InvalidArgumentError("expected a positive integer")
+  return value
+}
