@@ -73,6 +73,9 @@ export async function createApp(options: AppOptions = {}) {
     defaultModel: () => options.model ?? config.model ?? env.SPOOL_MODEL,
   })
   busy = prompts.busy
+  bus.subscribe((event) => {
+    if (event.type === "session.deleted") files.forget((event.properties as { sessionID: string }).sessionID)
+  })
   const http = createServer({ sessions, prompts, reverter, status, bus, log, cwd, version: VERSION })
   const gc = () => collectGarbage({ db, dataDir, snapshots, projects, log })
 
