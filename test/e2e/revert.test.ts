@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
+import type { SessionInfo } from "../../src/session/index.ts"
 import { startFakeLLM, type FakeLLM } from "../fixture/fake-llm.ts"
 import { startSpoolApp, until, type SpoolApp } from "../fixture/spool-app.ts"
 
@@ -81,7 +82,7 @@ describe("diff, revert and unrevert", () => {
     expect(reverted.data!.revert).toMatchObject({ messageID: user.id, files: ["a.txt", "b.txt", "src/new.ts"] })
     expect(reverted.data!.revert?.snapshot).toMatch(/^[0-9a-f]{40}$/)
     expect(reverted.data!.revert?.diff).toContain("-ALPHA")
-    expect(reverted.data!.revert?.conflicts).toBeUndefined()
+    expect((reverted.data!.revert as SessionInfo["revert"])?.conflicts).toBeUndefined()
 
     const unreverted = await client.session.unrevert({ sessionID: session.id })
     expect(unreverted.error).toBeUndefined()
@@ -103,8 +104,10 @@ describe("diff, revert and unrevert", () => {
     const user = (await client.session.messages({ sessionID: session.id })).data![0].info
 
     const reverted = (await client.session.revert({ sessionID: session.id, messageID: user.id })).data!
-    expect(reverted.revert?.conflicts).toEqual(["a.txt"])
-    expect(reverted.revert?.files).toEqual(["b.txt", "src/new.ts"])
+    // Spool's additions to OpenCode's revert object (see docs/compatibility.md).
+    const revert = reverted.revert as SessionInfo["revert"]
+    expect(revert?.conflicts).toEqual(["a.txt"])
+    expect(revert?.files).toEqual(["b.txt", "src/new.ts"])
     expect(read("a.txt")).toBe("the user's newer version\n")
     expect(read("b.txt")).toBe(original["b.txt"])
 
