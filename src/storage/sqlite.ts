@@ -3,6 +3,7 @@ import { dirname } from "node:path"
 import BetterSqlite3 from "better-sqlite3"
 import { Kysely, SqliteDialect } from "kysely"
 import { Migrator } from "kysely/migration"
+import lockfile from "proper-lockfile"
 import type { Database } from "./database.ts"
 import { migrationProvider } from "./migrations/index.ts"
 
@@ -22,7 +23,23 @@ export async function openSqlite(file: string): Promise<Kysely<Database>> {
   database.pragma("foreign_keys = ON")
   database.pragma("cache_size = -64000")
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) })
-  await migrate(db)
+  if (file === ":memory:") {
+    await migrate(db)
+    return db
+  }
+  // Several processes may open a fresh data dir at once (`spool serve` and `spool run`); Kysely's
+  // SQLite migration lock is in-process only, so migrations also hold a file lock.
+  const release = await lockfile.lock(file, {
+    lockfilePath: `${file}.migrate.lock`,
+    realpath: false,
+    stale: 30_000,
+    retries: { retries: 300, minTimeout: 20, maxTimeout: 200 },
+  })
+  try {
+    await migrate(db)
+  } finally {
+    await release()
+  }
   return db
 }
 
