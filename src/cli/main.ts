@@ -5,6 +5,8 @@ import { printError } from "./util.ts"
 import { registerRun } from "./run.ts"
 import { registerServe } from "./serve.ts"
 import { registerSession } from "./session.ts"
+import { registerChanges } from "./changes.ts"
+import { registerDoctor } from "./doctor.ts"
 
 const { version } = createRequire(import.meta.url)("../../package.json") as { version: string }
 
@@ -15,6 +17,8 @@ const program = new Command()
 registerServe(program)
 registerRun(program)
 registerSession(program)
+registerChanges(program)
+registerDoctor(program)
 try {
   await program.parseAsync(process.argv)
 } catch (error) {

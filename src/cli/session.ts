@@ -1,8 +1,6 @@
 import type { Command } from "commander"
 import { resolve } from "node:path"
-import type { App } from "../app.ts"
-import { createLogger } from "../util/log.ts"
-import { openApp, positiveIntegerOption } from "./util.ts"
+import { positiveIntegerOption, withApp } from "./util.ts"
 
 /**
  * `spool session list|show|delete`: read and manage stored sessions without a server. Errors (an
@@ -10,15 +8,6 @@ import { openApp, positiveIntegerOption } from "./util.ts"
  */
 export function registerSession(program: Command) {
   const session = program.command("session").description("List, show and delete sessions")
-  /** Opens the app for `dir`, runs `action`, and always closes the app again. */
-  const withApp = async (dir: string, action: (app: App) => Promise<void>) => {
-    const app = await openApp({ cwd: dir, log: createLogger(process.env.SPOOL_LOG_LEVEL ?? "warn") })
-    try {
-      await action(app)
-    } finally {
-      await app.close()
-    }
-  }
 
   session
     .command("list")

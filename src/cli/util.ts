@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from "commander"
-import type { AppOptions } from "../app.ts"
+import type { App, AppOptions } from "../app.ts"
+import { createLogger } from "../util/log.ts"
 
 /**
  * Shared pieces of the `spool` commands. The composition root (and with it the AI SDK, Hono, SQLite…)
@@ -10,6 +11,16 @@ import type { AppOptions } from "../app.ts"
 export async function openApp(options: AppOptions) {
   const { createApp } = await import("../app.ts")
   return createApp(options)
+}
+
+/** Opens the app for `dir` (logs at `warn` unless `SPOOL_LOG_LEVEL`), runs `action`, always closes it. */
+export async function withApp(dir: string, action: (app: App) => Promise<void>): Promise<void> {
+  const app = await openApp({ cwd: dir, log: createLogger(process.env.SPOOL_LOG_LEVEL ?? "warn") })
+  try {
+    await action(app)
+  } finally {
+    await app.close()
+  }
 }
 
 /**
