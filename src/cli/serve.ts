@@ -22,6 +22,7 @@ export function registerServe(program: Command) {
         await app.close().catch(() => {})
         throw error
       }
+      app.scheduleGc()
       app.log.info({ url, dataDir: app.dataDir }, "spool listening")
       process.stdout.write(`spool listening on ${url}\n`)
       // Running turns are aborted (their tools' processes killed) and stored before the process exits;
