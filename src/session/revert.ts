@@ -142,13 +142,18 @@ export function createReverter(deps: ReverterDeps) {
     const current = await snapshot.track()
     let conflicts: string[] = []
     if (!input.force && files.length > 0) {
+      // A conflict: the file now differs from what the agent's last step left (one git call per tree).
       const now = await snapshot.blobIds(current.tree, files)
+      const byAfter = new Map<string, string[]>()
       for (const file of files) {
         const after = history.get(file)!.after
-        if (!after) continue
-        const agent = (await snapshot.blobIds(after, [file])).get(file)
-        if (agent !== now.get(file)) conflicts.push(file)
+        if (after) byAfter.set(after, [...(byAfter.get(after) ?? []), file])
       }
+      for (const [after, group] of byAfter) {
+        const agent = await snapshot.blobIds(after, group)
+        for (const file of group) if (agent.get(file) !== now.get(file)) conflicts.push(file)
+      }
+      conflicts.sort()
     }
     const restored = files.filter((file) => !conflicts.includes(file))
     const byTree = new Map<string, string[]>()

@@ -157,9 +157,9 @@ export class Snapshot {
       if (restore.length > 0) {
         await this.#git(["checkout", tree, "--pathspec-from-file=-", "--pathspec-file-nul"], { input: literalPathspecs(restore) })
       }
-      for (const file of remove) {
-        await rm(join(this.workTree, file), { force: true })
-        await this.#git(["rm", "--cached", "-q", "--ignore-unmatch", "--", `:(top,literal)${file}`])
+      for (const file of remove) await rm(join(this.workTree, file), { force: true })
+      if (remove.length > 0) {
+        await this.#git(["rm", "--cached", "-q", "--ignore-unmatch", "--pathspec-from-file=-", "--pathspec-file-nul"], { input: literalPathspecs(remove) })
       }
     })
   }
@@ -198,15 +198,21 @@ export class Snapshot {
     await this.#init()
     // Files over the cap are excluded before staging: untracked ones through info/exclude, tracked
     // ones that grew are dropped from the private index.
-    const untracked = splitNul(await this.#git(["ls-files", "-z", "--others", "--exclude-standard"]))
-    const modified = splitNul(await this.#git(["diff-files", "-z", "--name-only"]))
+    // One listing of untracked (-o) and modified (-m) files; `-t` tags tracked ones ("C "/"R ") apart
+    // from untracked ("? ").
+    const listing = splitNul(await this.#git(["ls-files", "-z", "-t", "--others", "--modified", "--exclude-standard"]))
     const skipped: string[] = []
-    for (const file of [...untracked, ...modified]) {
+    const tracked: string[] = []
+    for (const entry of listing) {
+      const file = entry.slice(2)
       const info = await stat(join(this.workTree, file)).catch(() => undefined)
-      if (info && info.isFile() && info.size > this.maxFileBytes) skipped.push(file)
+      if (!info || !info.isFile() || info.size <= this.maxFileBytes || skipped.includes(file)) continue
+      skipped.push(file)
+      if (!entry.startsWith("?")) tracked.push(file)
     }
-    await writeFile(join(this.gitDir, "info", "exclude"), [await this.#userExcludes(), ...skipped.map((file) => `/${escapeExclude(file)}`)].join("\n") + "\n")
-    const tracked = skipped.filter((file) => modified.includes(file))
+    const exclude = [await this.#userExcludes(), ...skipped.map((file) => `/${escapeExclude(file)}`)].join("\n") + "\n"
+    const excludeFile = join(this.gitDir, "info", "exclude")
+    if (exclude !== (await readFile(excludeFile, "utf8").catch(() => ""))) await writeFile(excludeFile, exclude)
     if (tracked.length > 0) {
       await this.#git(["rm", "--cached", "-q", "--ignore-unmatch", "--pathspec-from-file=-", "--pathspec-file-nul"], { input: literalPathspecs(tracked) })
     }
