@@ -7,6 +7,7 @@ import { dataDirectory, loadConfig, type Config } from "./config/index.ts"
 import { createServer } from "./server/index.ts"
 import {
   collectGarbage,
+  createPrefixTracker,
   createProjectCache,
   createPromptRunner,
   createReverter,
@@ -60,6 +61,7 @@ export async function createApp(options: AppOptions = {}) {
   let busy: (sessionID: string) => boolean = () => false
   const reverter = createReverter({ writer, sessions, projects, snapshots, busy: (sessionID) => busy(sessionID) })
   const prompts = createPromptRunner({
+    prefixes: createPrefixTracker(),
     snapshots,
     reverter,
     files,

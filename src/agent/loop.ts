@@ -1,4 +1,4 @@
-import { streamText, tool as aiTool, type LanguageModel, type ModelMessage, type ToolSet } from "ai"
+import { streamText, tool as aiTool, type LanguageModel, type ModelMessage, type SystemModelMessage, type ToolSet } from "ai"
 import { classifyError, type ClassifiedError } from "../provider/index.ts"
 import type { ToolContext, ToolDefinition, ToolResult } from "../tool/index.ts"
 import { MAX_ATTEMPTS, retryDelay, sleep as defaultSleep } from "../util/retry.ts"
@@ -23,6 +23,11 @@ export interface AgentTurnInput {
   emit(event: AgentEvent): Promise<void> | void
   /** Provider options forwarded to `streamText` (prompt-cache keys and the like). */
   providerOptions?: Record<string, Record<string, unknown>>
+  /**
+   * Turns the system blocks and history into the request actually sent (cache breakpoints, prefix
+   * diagnostics). Must not change the meaning of the prompt. Default: one system message per block.
+   */
+  prepare?(request: { step: number; system: string[]; messages: ModelMessage[] }): { instructions: SystemModelMessage[]; messages: ModelMessage[] }
   /** Injected for tests; defaults to a real timer. */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>
 }
@@ -105,10 +110,13 @@ async function runStep(
   toolsByName: Map<string, ToolDefinition>,
 ): Promise<AttemptOutcome> {
   const system = lastStep ? [...input.system, MAX_STEPS_NOTE] : input.system
+  const prompt = input.prepare
+    ? input.prepare({ step, system, messages: input.messages })
+    : { instructions: system.map((content) => ({ role: "system" as const, content })), messages: input.messages }
   const result = streamText({
     model: input.model,
-    instructions: system.map((content) => ({ role: "system" as const, content })),
-    messages: input.messages,
+    instructions: prompt.instructions,
+    messages: prompt.messages,
     tools: toolSet,
     maxRetries: 0,
     abortSignal: input.abort,

@@ -1,42 +1,138 @@
 import { z } from "zod"
 
 /**
+ * The config schema. Every field carries a `.describe()` text: `z.toJSONSchema` turns it into the
+ * `description` of the published JSON Schema (`schema/spool.schema.json`, see `json-schema.ts`), so
+ * editors show it on hover. Objects are strict (unknown keys are errors, so typos surface) except
+ * `provider.<id>.options`, which is passed through to the AI SDK.
+ */
+
+const ModelConfig = z
+  .object({
+    name: z.string().optional().describe("Display name."),
+    cost: z
+      .object({
+        input: z.number().nonnegative().describe("USD per million input tokens."),
+        output: z.number().nonnegative().describe("USD per million output tokens."),
+        cache_read: z.number().nonnegative().optional().describe("USD per million cache-read input tokens."),
+        cache_write: z.number().nonnegative().optional().describe("USD per million cache-write input tokens."),
+      })
+      .optional()
+      .describe("Prices, used for the `cost` of assistant messages."),
+    limit: z
+      .object({
+        context: z.number().int().nonnegative().describe("Context window in tokens."),
+        output: z.number().int().nonnegative().describe("Maximum output tokens."),
+      })
+      .optional()
+      .describe("Token limits, used for the output cap and for automatic compaction."),
+  })
+  .describe("A model. Other keys (OpenCode's `tool_call`, `reasoning`, …) are accepted and ignored.")
+
+/**
  * A provider entry, named as OpenCode's config names it (`provider.<id>`): `options.baseURL` and
  * `options.apiKey` reach the AI SDK provider; `npm` picks the adapter for a custom id
  * (`@ai-sdk/anthropic`, `@ai-sdk/openai`, default `@ai-sdk/openai-compatible`).
  */
-export const ProviderConfig = z.object({
-  npm: z.string().optional(),
-  name: z.string().optional(),
-  options: z
-    .object({ baseURL: z.string().optional(), apiKey: z.string().optional(), headers: z.record(z.string(), z.string()).optional() })
-    .loose()
-    .optional(),
-  models: z
-    .record(
-      z.string(),
-      z.object({
-        name: z.string().optional(),
-        /** USD per million tokens. */
-        cost: z
-          .object({ input: z.number(), output: z.number(), cache_read: z.number().optional(), cache_write: z.number().optional() })
-          .optional(),
-        limit: z.object({ context: z.number(), output: z.number() }).optional(),
-      }),
-    )
-    .optional(),
-})
+export const ProviderConfig = z
+  .object({
+    npm: z
+      .string()
+      .optional()
+      .describe("AI SDK adapter for a custom provider: `@ai-sdk/anthropic`, `@ai-sdk/openai`, or `@ai-sdk/openai-compatible` (default)."),
+    name: z.string().optional().describe("Display name."),
+    options: z
+      .object({
+        baseURL: z.string().optional().describe("API base URL, e.g. `http://127.0.0.1:8080/v1`."),
+        apiKey: z.string().optional().describe("API key; use `{env:VAR}` or `{file:path}` rather than a literal."),
+        headers: z.record(z.string(), z.string()).optional().describe("Extra HTTP headers sent with every request."),
+      })
+      .loose()
+      .optional()
+      .describe("Options passed to the AI SDK provider; keys other than these are passed through."),
+    models: z.record(z.string(), ModelConfig).optional().describe("Models of this provider, by model id."),
+  })
+  .describe("A model provider. Other keys (OpenCode's `env`, `whitelist`, …) are accepted and ignored.")
+
+/** An agent: `agent.<name>` (OpenCode's key). Unknown names define custom agents. */
+export const AgentConfig = z
+  .object({
+    description: z.string().optional().describe("What the agent is for; shown to users and to agents choosing a subagent."),
+    prompt: z.string().optional().describe("System prompt replacing the default one (instruction files are still appended)."),
+    model: z.string().optional().describe("Model of this agent, `provider/model`; default: the session's model."),
+    tools: z
+      .union([
+        z.array(z.string()).describe("Allowed tool names; tools not listed are disabled."),
+        z.record(z.string(), z.boolean()).describe("Tool name → enabled; tools not listed keep their default."),
+      ])
+      .optional()
+      .describe("Tools the agent may use. Names may contain `*` wildcards; in the map form the last matching key wins."),
+    steps: z.number().int().positive().optional().describe("Maximum LLM steps in one turn of this agent; default: the top-level `steps`."),
+  })
+  .strict()
+  .describe("An agent.")
+
+/** `compaction`: when and how long conversations are summarised (spec 4.5). */
+export const CompactionConfig = z
+  .object({
+    auto: z.boolean().optional().describe("Compact automatically when the context window is nearly full (default true)."),
+    reserved: z
+      .number()
+      .int()
+      .nonnegative()
+      .optional()
+      .describe("Tokens kept free for the compaction itself; compaction starts when usage reaches the input limit minus this (default min(20000, the model's output limit))."),
+    prune: z.boolean().optional().describe("Hide old tool outputs from the model once they exceed a token budget (default false)."),
+  })
+  .strict()
+
+/** `snapshot`: the per-step file snapshots used for diffs and revert. */
+export const SnapshotConfig = z
+  .object({
+    enabled: z.boolean().optional().describe("Take file snapshots in git projects (default true)."),
+    maxFileBytes: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe("Untracked files larger than this are left out of snapshots (default 2097152, 2 MiB)."),
+  })
+  .strict()
+
+/** `cache`: provider prompt caching. */
+export const CacheConfig = z
+  .object({
+    ttl: z
+      .enum(["auto", "5m", "1h"])
+      .optional()
+      .describe("Lifetime of prompt-cache breakpoints where the provider supports it (Anthropic): `5m`, `1h`, or `auto` to let Spool choose (default)."),
+  })
+  .strict()
 
 /** `spool.json` / `spool.jsonc`. Unknown keys are rejected so typos surface. */
 export const Config = z
   .object({
-    $schema: z.string().optional(),
-    /** Default model, `provider/model` (e.g. `anthropic/claude-sonnet-4-5`). */
-    model: z.string().optional(),
-    provider: z.record(z.string(), ProviderConfig).optional(),
-    /** Maximum LLM steps in one agent turn (default 100). */
-    steps: z.number().int().positive().optional(),
+    $schema: z.string().optional().describe("JSON Schema of this file, for editors."),
+    model: z.string().optional().describe("Default model, `provider/model` (e.g. `anthropic/claude-sonnet-4-5`)."),
+    provider: z.record(z.string(), ProviderConfig).optional().describe("Model providers, by provider id."),
+    agent: z.record(z.string(), AgentConfig).optional().describe("Agents, by name: built-in ones are adjusted, other names define custom agents."),
+    instructions: z
+      .array(z.string())
+      .optional()
+      .describe(
+        "Extra instruction files for the system prompt: globs relative to every directory from the session directory up to the worktree root, or absolute / `~/` globs. Arrays from several config files are concatenated.",
+      ),
+    steps: z.number().int().positive().optional().describe("Maximum LLM steps in one agent turn (default 100)."),
+    compaction: CompactionConfig.optional().describe("Context compaction."),
+    snapshot: SnapshotConfig.optional().describe("File snapshots, for per-turn diffs and revert."),
+    cache: CacheConfig.optional().describe("Provider prompt caching."),
   })
   .strict()
+  .describe("Spool configuration (spool.json / spool.jsonc).")
+
 export type Config = z.infer<typeof Config>
 export type ProviderConfig = z.infer<typeof ProviderConfig>
+export type AgentConfig = z.infer<typeof AgentConfig>
+export type CompactionConfig = z.infer<typeof CompactionConfig>
+export type SnapshotConfig = z.infer<typeof SnapshotConfig>
+export type CacheConfig = z.infer<typeof CacheConfig>

@@ -14,6 +14,8 @@ import type { Writer } from "./writer.ts"
 import type { Snapshot } from "../snapshot/index.ts"
 import type { FileGuard } from "../tool/index.ts"
 import { createStepSnapshots } from "./step-snapshots.ts"
+import { chooseCachePlan, type CacheDecision, type PrefixTracker } from "./cache-policy.ts"
+import { preparePrompt } from "../provider/cache.ts"
 
 /** Dependencies of a turn, wired at the composition root. */
 export interface TurnDeps {
@@ -24,6 +26,10 @@ export interface TurnDeps {
   env: NodeJS.ProcessEnv
   /** Resolves models; injectable so tests can count calls. Defaults to `resolveModel`. */
   resolve?: typeof resolveModel
+  /** Remembers each session's previous request to report prompt-prefix breaks. */
+  prefixes?: PrefixTracker
+  /** The instruction text (AGENTS.md and friends) for a session directory; part of the stable block. */
+  instructions?: (directory: string, worktree: string) => Promise<string | undefined>
 }
 
 const TEXT_SAVE_INTERVAL_MS = 250
@@ -71,7 +77,23 @@ export async function runTurn(deps: TurnDeps, context: TurnContext): Promise<Wit
 
   const stored = await repository.listMessages(writer.db, session.id)
   const history = toModelMessages(orderByTurn(stored.items, user.id), model.providerID)
-  const system = [systemPrompt({ model, directory, worktree }), ...(user.system ? [user.system] : [])]
+
+  // The stable block first (identical for every session of the project), per-turn text after it.
+  const instructions = await deps.instructions?.(directory, worktree)
+  const stable = [systemPrompt({ model, directory, worktree }), ...(instructions ? [instructions] : [])]
+  const system = [...stable, ...(user.system ? [user.system] : [])]
+  const ordered = orderByTurn(stored.items, user.id)
+  const plan = chooseCachePlan(deps.config().cache?.ttl, ordered)
+  const toolset = builtinTools()
+  const toolsSignature = JSON.stringify(toolset.map((tool) => [tool.name, tool.description]))
+  let decision: CacheDecision = plan
+  const prepare = (request: { system: string[]; messages: typeof history }) => {
+    const prepared = preparePrompt(model, { system: request.system, stableBlocks: stable.length, messages: request.messages }, plan)
+    const prefixBreak = deps.prefixes?.check(session.id, { tools: toolsSignature, instructions: prepared.instructions, messages: prepared.messages })
+    if (prefixBreak) deps.log.warn({ sessionID: session.id, block: prefixBreak }, "prefix break: the prompt changed before the last cache breakpoint")
+    decision = { ...plan, breakpoints: prepared.breakpoints, ...(prefixBreak ? { prefixBreak } : {}) }
+    return prepared
+  }
 
   const steps = createStepSnapshots({ snapshot: context.snapshot, writer, log: deps.log, session, user })
   let stepStart: string | undefined
@@ -248,9 +270,10 @@ export async function runTurn(deps: TurnDeps, context: TurnContext): Promise<Wit
           ...(changes ? { snapshot: changes.tree } : {}),
           cost,
           tokens,
-          ...(changes && changes.skipped.length > 0
-            ? { metadata: { snapshot: { skipped: changes.skipped, reason: "larger than the snapshot size cap" } } }
-            : {}),
+          metadata: {
+            cache: decision,
+            ...(changes && changes.skipped.length > 0 ? { snapshot: { skipped: changes.skipped, reason: "larger than the snapshot size cap" } } : {}),
+          },
         })
         if (changes && stepStart && changes.files.length > 0) {
           await savePart({ id: createId("part"), sessionID: session.id, messageID: assistant!.id, type: "patch", hash: stepStart, files: changes.files })
@@ -272,12 +295,13 @@ export async function runTurn(deps: TurnDeps, context: TurnContext): Promise<Wit
     providerID: model.providerID,
     system,
     messages: history,
-    tools: builtinTools(),
+    tools: toolset,
     maxSteps: deps.config().steps ?? DEFAULT_MAX_STEPS,
     abort,
     toolContext,
     emit: handle,
     providerOptions: providerOptions(model, session),
+    prepare,
   })
 
   if (result.error) {
