@@ -7,6 +7,7 @@ import { registerServe } from "./serve.ts"
 import { registerSession } from "./session.ts"
 import { registerChanges } from "./changes.ts"
 import { registerDoctor } from "./doctor.ts"
+import { registerStats } from "./stats.ts"
 
 const { version } = createRequire(import.meta.url)("../../package.json") as { version: string }
 
@@ -19,6 +20,7 @@ registerRun(program)
 registerSession(program)
 registerChanges(program)
 registerDoctor(program)
+registerStats(program)
 try {
   await program.parseAsync(process.argv)
 } catch (error) {

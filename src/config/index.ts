@@ -1,3 +1,15 @@
-export { ConfigInvalidError, loadConfig, readConfigFile } from "./load.ts"
+export {
+  CONFIG_FILE_NAMES,
+  ConfigInvalidError,
+  configFileCandidates,
+  loadConfig,
+  readConfigFile,
+  substitute,
+  type LoadConfigOptions,
+} from "./load.ts"
+export { formatJsonPath, type ConfigIssue } from "./locate.ts"
+export { CONFIG_SCHEMA_FILE, configJsonSchema, configJsonSchemaText } from "./json-schema.ts"
+export { deepMerge, mergeConfig } from "./merge.ts"
 export { configDirectory, dataDirectory } from "./paths.ts"
-export { Config, ProviderConfig } from "./schema.ts"
+export { AgentConfig, CacheConfig, CompactionConfig, Config, ProviderConfig, SnapshotConfig } from "./schema.ts"
+export { toolAllowed } from "./tools.ts"

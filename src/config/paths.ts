@@ -11,7 +11,10 @@ export function dataDirectory(env: NodeJS.ProcessEnv = process.env): string {
   return join(homedir(), ".local", "share", "spool")
 }
 
-/** Spool's global config directory: `$XDG_CONFIG_HOME/spool`, else `~/.config/spool`. */
-export function configDirectory(env: NodeJS.ProcessEnv = process.env): string {
-  return join(env.XDG_CONFIG_HOME ?? join(homedir(), ".config"), "spool")
+/**
+ * Spool's global config directory: `$XDG_CONFIG_HOME/spool`, else `<home>/.config/spool`. Holds
+ * `spool.json[c]` and the global `AGENTS.md`.
+ */
+export function configDirectory(env: NodeJS.ProcessEnv = process.env, home: string = homedir()): string {
+  return join(env.XDG_CONFIG_HOME || join(home, ".config"), "spool")
 }

@@ -1,11 +1,13 @@
 /**
  * Bundled model facts: price in USD per million tokens and context/output limits in tokens. Prices
  * from the providers' pricing pages (Anthropic: docs.anthropic.com/en/docs/about-claude/pricing;
- * OpenAI: openai.com/api/pricing). Cache write is the 5-minute write price. Overridable per model in
- * config (`provider.<id>.models.<model>.cost`).
+ * OpenAI: openai.com/api/pricing). Cache write is the 5-minute write price (1.25× input); a 1-hour
+ * write costs 2× input (Anthropic pricing). Overridable per model in config
+ * (`provider.<id>.models.<model>.cost`).
  */
 export interface ModelInfo {
-  cost?: { input: number; output: number; cacheRead: number; cacheWrite: number }
+  /** USD per million tokens; `cacheWrite` is the 5-minute write, `cacheWrite1h` the 1-hour write. */
+  cost?: { input: number; output: number; cacheRead: number; cacheWrite: number; cacheWrite1h?: number }
   limit?: { context: number; output: number }
 }
 
@@ -42,15 +44,19 @@ export function modelInfo(modelID: string): ModelInfo {
 export function stepCost(
   info: ModelInfo,
   tokens: { input: number; output: number; reasoning: number; cache: { read: number; write: number } },
+  /** Of `tokens.cache.write`, how many were 1-hour writes (Anthropic `cache_creation.ephemeral_1h_input_tokens`). */
+  write1h = 0,
 ): number {
   if (!info.cost) return 0
   const safe = (value: number) => (Number.isFinite(value) && value > 0 ? value : 0)
   const { cost } = info
+  const oneHour = Math.min(safe(write1h), safe(tokens.cache.write))
   return (
     (safe(tokens.input) * cost.input +
       (safe(tokens.output) + safe(tokens.reasoning)) * cost.output +
       safe(tokens.cache.read) * cost.cacheRead +
-      safe(tokens.cache.write) * cost.cacheWrite) /
+      (safe(tokens.cache.write) - oneHour) * cost.cacheWrite +
+      oneHour * (cost.cacheWrite1h ?? cost.input * 2)) /
     1_000_000
   )
 }

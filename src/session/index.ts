@@ -12,3 +12,4 @@ export { createReverter, RevertConflictError, SnapshotUnavailableError, type Rev
 export { createSnapshotRegistry, type SnapshotRegistry } from "./snapshots.ts"
 export { collectGarbage, snapshotStoreReport } from "./snapshot-gc.ts"
 export { chooseCachePlan, createPrefixTracker, type CacheDecision, type PrefixTracker } from "./cache-policy.ts"
+export { cacheEfficiency, sessionStats, type SessionStats, type StepStats } from "./stats.ts"

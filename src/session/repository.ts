@@ -204,10 +204,10 @@ export const repository = {
     await db.deleteFrom("part").where("id", "=", partID).execute()
   },
 
-  /** Sum of cost (USD) and tokens over the session's `step-finish` parts. */
-  async usage(db: Executor, sessionID: string): Promise<{ cost: number; tokens: Tokens }> {
+  /** Sum of cost (USD) and tokens over the session's `step-finish` parts, and their number. */
+  async usage(db: Executor, sessionID: string): Promise<{ cost: number; tokens: Tokens; steps: number }> {
     const rows = await db.selectFrom("part").select("data").where("session_id", "=", sessionID).where("type", "=", "step-finish").execute()
-    const total = { cost: 0, tokens: { input: 0, output: 0, reasoning: 0, cache: { read: 0, write: 0 } } }
+    const total = { cost: 0, steps: rows.length, tokens: { input: 0, output: 0, reasoning: 0, cache: { read: 0, write: 0 } } }
     for (const row of rows) {
       const part = parse<Extract<Part, { type: "step-finish" }>>(row.data)
       total.cost += part.cost
@@ -246,6 +246,20 @@ export const repository = {
       if (!result.has(row.id)) result.set(row.id, new Set())
     }
     return result
+  },
+
+  /** The session's `step-finish` parts with their message's model, in time order (per-step stats). */
+  async steps(db: Executor, sessionID: string): Promise<Array<{ part: Extract<Part, { type: "step-finish" }>; message: Message; time: number }>> {
+    const rows = await db
+      .selectFrom("part")
+      .innerJoin("message", "message.id", "part.message_id")
+      .select(["part.data as part", "message.data as message", "part.time_created as time"])
+      .where("part.session_id", "=", sessionID)
+      .where("part.type", "=", "step-finish")
+      .orderBy("part.time_created", "asc")
+      .orderBy("part.id", "asc")
+      .execute()
+    return rows.map((row) => ({ part: parse(row.part), message: parse(row.message), time: Number(row.time) }))
   },
 
   /** Parts that were still streaming or running when the process stopped. */

@@ -57,6 +57,11 @@ export const SessionInfo = z
       .optional(),
     cost: z.number().optional(),
     tokens: Tokens.optional(),
+    /**
+     * Spool extension: number of LLM steps and cache efficiency = cache read / (input + cache read +
+     * cache write) over the whole session (0 when nothing was sent yet).
+     */
+    stats: z.object({ steps: z.number(), cacheEfficiency: z.number() }).optional(),
     share: z.object({ url: z.string() }).optional(),
     title: z.string(),
     agent: z.string().optional(),

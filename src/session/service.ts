@@ -9,6 +9,7 @@ import type { Message, Part, SessionInfo, Todo, WithParts } from "./schema.ts"
 import { createSlug } from "./slug.ts"
 import type { StatusMap } from "./status.ts"
 import type { Writer } from "./writer.ts"
+import { sessionStats, type SessionStats } from "./stats.ts"
 
 /** Dependencies of the session service. */
 export interface SessionServiceDeps {
@@ -208,12 +209,18 @@ export function createSessionService(deps: SessionServiceDeps) {
     await writer.refreshUsage(id)
   }
 
+  /** Per-step and per-session tokens, cost and cache efficiency. @throws NotFoundError */
+  async function stats(id: string): Promise<SessionStats> {
+    await get(id)
+    return sessionStats(db, id)
+  }
+
   async function todos(id: string): Promise<Todo[]> {
     await get(id)
     return repository.todos(db, id)
   }
 
-  return { get, create, list, update, remove, children, fork, messages, message, deleteMessage, todos }
+  return { get, create, list, update, remove, children, fork, messages, message, deleteMessage, todos, stats }
 }
 
 export type SessionService = ReturnType<typeof createSessionService>

@@ -259,7 +259,8 @@ export async function runTurn(deps: TurnDeps, context: TurnContext): Promise<Wit
       }
       case "step-finish": {
         const tokens = { ...event.usage }
-        const cost = stepCost(model.info, tokens)
+        const write1h = oneHourWrites(event.providerMetadata)
+        const cost = stepCost(model.info, tokens, write1h)
         const changes = await steps.finish(stepStart, tools.size > 0)
         await savePart({
           id: createId("part"),
@@ -271,7 +272,7 @@ export async function runTurn(deps: TurnDeps, context: TurnContext): Promise<Wit
           cost,
           tokens,
           metadata: {
-            cache: decision,
+            cache: { ...decision, ...(write1h > 0 ? { write1h } : {}) },
             ...(changes && changes.skipped.length > 0 ? { snapshot: { skipped: changes.skipped, reason: "larger than the snapshot size cap" } } : {}),
           },
         })
@@ -332,6 +333,13 @@ function assistantMessage(session: SessionInfo, user: UserMessage, worktree: str
 function providerOptions(model: ResolvedModel, session: SessionInfo): Record<string, Record<string, unknown>> | undefined {
   if (model.api === "openai") return { openai: { promptCacheKey: session.id, store: false } }
   return undefined
+}
+
+/** 1-hour cache-write tokens from Anthropic's raw usage (`cache_creation.ephemeral_1h_input_tokens`). */
+function oneHourWrites(providerMetadata: Record<string, unknown> | undefined): number {
+  const usage = (providerMetadata?.anthropic as { usage?: { cache_creation?: { ephemeral_1h_input_tokens?: number } } } | undefined)?.usage
+  const value = usage?.cache_creation?.ephemeral_1h_input_tokens
+  return typeof value === "number" && value > 0 ? value : 0
 }
 
 function errorMessage(error: MessageError): string {

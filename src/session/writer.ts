@@ -4,6 +4,7 @@ import type { Database } from "../storage/index.ts"
 import { MessageEvent, SessionEvent, TodoEvent } from "./events.ts"
 import { repository } from "./repository.ts"
 import type { Message, Part, SessionInfo, Todo } from "./schema.ts"
+import { cacheEfficiency } from "./stats.ts"
 
 /**
  * The only path by which session state changes: each method stores the change, then publishes the
@@ -71,7 +72,7 @@ export function createWriter(db: Kysely<Database>, bus: Bus, now: () => number =
       const info = await repository.getSession(db, sessionID)
       if (!info) return undefined
       const usage = await repository.usage(db, sessionID)
-      const next: SessionInfo = { ...info, cost: usage.cost, tokens: usage.tokens }
+      const next: SessionInfo = { ...info, cost: usage.cost, tokens: usage.tokens, stats: { steps: usage.steps, cacheEfficiency: cacheEfficiency(usage.tokens) } }
       await writer.updateSession(next)
       return next
     },

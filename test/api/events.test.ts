@@ -167,6 +167,7 @@ describe("GET /doc", () => {
         "DELETE /session/{sessionID}",
         "GET /session/{sessionID}/children",
         "GET /session/{sessionID}/todo",
+        "GET /session/{sessionID}/stats",
         "GET /session/{sessionID}/diff",
         "GET /session/{sessionID}/message",
         "POST /session/{sessionID}/message",

@@ -128,6 +128,13 @@ describe.each(protocols)("a full agent turn over $name", ({ providerID, modelID,
     expect(final.info.tokens).toMatchObject(expected[3])
     const stored = (await client.session.get({ sessionID: session.id })).data!
     expect(stored.tokens).toEqual({ input: 1180, output: 107, reasoning: 0, cache: { read: 3160, write: cacheWrite } })
+    // Cache efficiency = cache read / (input + cache read + cache write), per session (Spool's `stats`)
+    // and per step (`GET /session/:id/stats`).
+    const efficiency = 3160 / (1180 + 3160 + cacheWrite)
+    expect((stored as { stats?: { steps: number; cacheEfficiency: number } }).stats).toEqual({ steps: 4, cacheEfficiency: efficiency })
+    const stats = (await (await fetch(`${spool.url}/session/${session.id}/stats`)).json()) as { steps: Array<{ cacheEfficiency: number; tokens: unknown }>; total: { cacheEfficiency: number; steps: number } }
+    expect(stats.total).toMatchObject({ steps: 4, cacheEfficiency: efficiency })
+    expect(stats.steps.map((step) => step.cacheEfficiency)).toEqual([0, 1000 / 1050, 1050 / 1110, 1110 / 1180])
     const stepCosts = steps.reduce((sum, part) => sum + (part.type === "step-finish" ? part.cost : 0), 0)
     expect(stored.cost).toBeCloseTo(stepCosts, 12)
     expect(stored.cost).toBeGreaterThan(0)
@@ -159,6 +166,12 @@ describe.each(protocols)("a full agent turn over $name", ({ providerID, modelID,
     expect(toolStates.filter((status, index) => status !== toolStates[index - 1])).toEqual(["pending", "running", "completed"])
     await stream.stop()
 
+    // Anthropic requests carry cache breakpoints: the stable system block (1h) and the newest message.
+    if (providerID === "anthropic") {
+      const body = llm.requests[1].body as { system: Array<{ cache_control?: unknown }>; messages: Array<{ content: Array<{ cache_control?: unknown }> }> }
+      expect(body.system.at(-1)?.cache_control).toEqual({ type: "ephemeral", ttl: "1h" })
+      expect(body.messages.at(-1)?.content.at(-1)?.cache_control).toEqual({ type: "ephemeral" })
+    }
     // What the provider saw: the tool result of `read` went back to the model in the second request.
     expect(llm.requests).toHaveLength(4)
     expect(JSON.stringify(llm.requests[1].body)).toContain("hello world")

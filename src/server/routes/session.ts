@@ -12,6 +12,7 @@ import {
   FileDiff,
   MessageID,
   PartID,
+  Tokens,
   type PromptRunner,
   type Reverter,
   type SessionService,
@@ -47,6 +48,26 @@ const RevertInput = z
   .meta({ id: "SessionRevertInput" })
 /** `POST /session/:id/unrevert`: `force` overwrites files edited since the revert. */
 const UnrevertInput = z.object({ force: z.boolean().optional() }).meta({ id: "SessionUnrevertInput" })
+
+const StepStatsSchema = z.object({
+  messageID: z.string(),
+  partID: z.string(),
+  time: z.number(),
+  providerID: z.string(),
+  modelID: z.string(),
+  reason: z.string(),
+  tokens: Tokens,
+  cost: z.number(),
+  cacheEfficiency: z.number(),
+  cache: z.any().optional(),
+})
+const SessionStatsSchema = z
+  .object({
+    sessionID: z.string(),
+    steps: z.array(StepStatsSchema),
+    total: z.object({ steps: z.number(), tokens: Tokens, cost: z.number(), cacheEfficiency: z.number() }),
+  })
+  .meta({ id: "SessionStats" })
 
 const MessageListQuery = z.object({
   limit: z.coerce.number().int().min(0).max(10_000).optional(),
@@ -111,6 +132,10 @@ export function sessionRoutes(deps: SessionRouteDeps) {
 
   app.get("/session/:sessionID/children", doc({ operationId: "session.children", summary: "Child sessions", response: z.array(SessionInfo) }), async (c) =>
     c.json(await sessions.children(idParam(c, "sessionID", "session"))),
+  )
+
+  app.get("/session/:sessionID/stats", doc({ operationId: "session.stats", summary: "Per-step and per-session tokens, cost (USD) and cache efficiency (Spool extension)", response: SessionStatsSchema }), async (c) =>
+    c.json(await sessions.stats(idParam(c, "sessionID", "session"))),
   )
 
   app.get("/session/:sessionID/todo", doc({ operationId: "session.todo", summary: "The session's todo list", response: z.array(Todo) }), async (c) =>
