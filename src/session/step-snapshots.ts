@@ -50,12 +50,12 @@ export function createStepSnapshots(input: { snapshot?: Snapshot; writer: Writer
     },
 
     /**
-     * Tree after a step and what changed since `start`. A step that ran no tool cannot have changed
-     * files, so its start tree is reused instead of scanning the work tree again.
+     * Tree after a step and what changed since `start`. A step that ran only read-only tools (or none)
+     * cannot have changed files, so its start tree is reused instead of scanning the work tree again.
      */
-    async finish(start: string | undefined, ranTools: boolean): Promise<StepChanges | undefined> {
+    async finish(start: string | undefined, changesFiles: boolean): Promise<StepChanges | undefined> {
       if (!snapshot || !start) return undefined
-      if (!ranTools) {
+      if (!changesFiles) {
         turnEnd = start
         return { tree: start, files: [], skipped: [] }
       }

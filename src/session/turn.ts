@@ -97,6 +97,8 @@ export async function runTurn(deps: TurnDeps, context: TurnContext): Promise<Wit
 
   const steps = createStepSnapshots({ snapshot: context.snapshot, writer, log: deps.log, session, user })
   let stepStart: string | undefined
+  let stepChangesFiles = false
+  const readOnly = new Set(builtinTools().filter((tool) => tool.readOnly).map((tool) => tool.name))
   let assistant: AssistantMessage | undefined
   let parts: Part[] = []
   const open = new Map<string, Extract<Part, { type: "text" | "reasoning" }>>()
@@ -164,6 +166,7 @@ export async function runTurn(deps: TurnDeps, context: TurnContext): Promise<Wit
         parts = []
         tools.clear()
         await writer.message(assistant, directory)
+        stepChangesFiles = false
         stepStart = await steps.start()
         await savePart({
           id: createId("part"),
@@ -224,6 +227,7 @@ export async function runTurn(deps: TurnDeps, context: TurnContext): Promise<Wit
         await savePart(toolPart(event.callID, event.tool))
         return
       case "tool-call": {
+        if (!readOnly.has(event.tool)) stepChangesFiles = true
         const part = toolPart(event.callID, event.tool)
         part.state = { status: "running", input: event.input, time: { start: Date.now() } }
         await savePart(part)
@@ -261,7 +265,7 @@ export async function runTurn(deps: TurnDeps, context: TurnContext): Promise<Wit
         const tokens = { ...event.usage }
         const write1h = oneHourWrites(event.providerMetadata)
         const cost = stepCost(model.info, tokens, write1h)
-        const changes = await steps.finish(stepStart, tools.size > 0)
+        const changes = await steps.finish(stepStart, stepChangesFiles)
         await savePart({
           id: createId("part"),
           sessionID: session.id,

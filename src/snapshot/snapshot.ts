@@ -205,12 +205,14 @@ export class Snapshot {
     const tracked: string[] = []
     for (const entry of listing) {
       const file = entry.slice(2)
+      if (file.split("/").at(-1)!.startsWith(".spool-tmp-")) continue
       const info = await stat(join(this.workTree, file)).catch(() => undefined)
       if (!info || !info.isFile() || info.size <= this.maxFileBytes || skipped.includes(file)) continue
       skipped.push(file)
       if (!entry.startsWith("?")) tracked.push(file)
     }
-    const exclude = [await this.#userExcludes(), ...skipped.map((file) => `/${escapeExclude(file)}`)].join("\n") + "\n"
+    // Temporary files of atomic writes (`.spool-tmp-*`) are never part of a snapshot.
+    const exclude = [await this.#userExcludes(), ".spool-tmp-*", ...skipped.map((file) => `/${escapeExclude(file)}`)].join("\n") + "\n"
     const excludeFile = join(this.gitDir, "info", "exclude")
     if (exclude !== (await readFile(excludeFile, "utf8").catch(() => ""))) await writeFile(excludeFile, exclude)
     if (tracked.length > 0) {

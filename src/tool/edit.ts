@@ -3,6 +3,7 @@ import path from "node:path"
 import { structuredPatch, formatPatch } from "diff"
 import { z } from "zod"
 import { defineTool } from "./tool.ts"
+import { writeFileAtomic } from "./atomic-write.ts"
 import { displayPath, resolveInside } from "./path.ts"
 
 const DESCRIPTION = `Replace text in a file by exact string match.
@@ -101,7 +102,7 @@ async function applyEdit(
       : before.slice(0, before.indexOf(oldString)) + newString + before.slice(before.indexOf(oldString) + oldString.length)
   }
 
-  await fs.writeFile(filepath, after)
+  await writeFileAtomic(filepath, after)
   return { before, after }
 }
 

@@ -43,6 +43,7 @@ const parameters = z.object({
  */
 export const globTool = defineTool({
   name: "glob",
+  readOnly: true,
   description: DESCRIPTION,
   parameters,
   async execute(args, ctx) {

@@ -47,6 +47,7 @@ interface Match {
  */
 export const grepTool = defineTool({
   name: "grep",
+  readOnly: true,
   description: DESCRIPTION,
   parameters,
   async execute(args, ctx) {

@@ -37,6 +37,7 @@ const parameters = z.object({
  */
 export const listTool = defineTool({
   name: "list",
+  readOnly: true,
   description: DESCRIPTION,
   parameters,
   async execute(args, ctx) {

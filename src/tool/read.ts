@@ -51,6 +51,7 @@ const parameters = z.object({
  */
 export const readTool = defineTool({
   name: "read",
+  readOnly: true,
   description: DESCRIPTION,
   parameters,
   async execute(args, ctx) {

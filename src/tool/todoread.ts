@@ -16,6 +16,7 @@ const parameters = z.object({})
  */
 export const todoReadTool = defineTool({
   name: "todoread",
+  readOnly: true,
   description: DESCRIPTION,
   parameters,
   async execute(_args, ctx) {

@@ -31,6 +31,7 @@ export function todoTitle(todos: readonly Todo[]): string {
  */
 export const todoWriteTool = defineTool({
   name: "todowrite",
+  readOnly: true,
   description: DESCRIPTION,
   parameters,
   async execute(args, ctx) {

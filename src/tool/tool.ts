@@ -67,6 +67,8 @@ export interface ToolResult {
 export interface ToolDefinition<Parameters extends z.ZodType = z.ZodType> {
   name: string
   description: string
+  /** True when the tool never changes files (lets the session skip the after-step snapshot). */
+  readOnly?: boolean
   parameters: Parameters
   execute(args: z.infer<Parameters>, context: ToolContext): Promise<ToolResult>
 }

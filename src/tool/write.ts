@@ -2,6 +2,7 @@ import fs from "node:fs/promises"
 import path from "node:path"
 import { z } from "zod"
 import { defineTool } from "./tool.ts"
+import { writeFileAtomic } from "./atomic-write.ts"
 import { displayPath, resolveInside } from "./path.ts"
 
 const DESCRIPTION = `Write a file in the project, replacing it if it already exists.
@@ -40,7 +41,7 @@ export const writeTool = defineTool({
       const stat = await fs.stat(filepath).catch(() => undefined)
       if (stat?.isDirectory()) throw new Error(`Path is a directory, not a file: ${filepath}`)
       await fs.mkdir(path.dirname(filepath), { recursive: true })
-      await fs.writeFile(filepath, args.content)
+      await writeFileAtomic(filepath, args.content)
       return stat
     }
     const stat = ctx.files ? await ctx.files.write(filepath, write) : await write()
