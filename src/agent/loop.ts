@@ -2,7 +2,7 @@ import { streamText, tool as aiTool, type LanguageModel, type ModelMessage, type
 import { classifyError, type ClassifiedError } from "../provider/index.ts"
 import type { ToolContext, ToolDefinition, ToolResult } from "../tool/index.ts"
 import { MAX_ATTEMPTS, retryDelay, sleep as defaultSleep } from "../util/retry.ts"
-import type { AgentEvent, TurnResult } from "./events.ts"
+import type { AgentEvent, StepUsage, TurnResult } from "./events.ts"
 import { toStepUsage } from "./usage.ts"
 
 /** Everything one agent turn needs; the loop has no storage, bus or HTTP of its own. */
@@ -28,6 +28,11 @@ export interface AgentTurnInput {
    * diagnostics). Must not change the meaning of the prompt. Default: one system message per block.
    */
   prepare?(request: { step: number; system: string[]; messages: ModelMessage[] }): { instructions: SystemModelMessage[]; messages: ModelMessage[] }
+  /**
+   * Asked before every step with the previous step's usage (none before the first): `"stop"` ends the
+   * turn with finish `"overflow"` before anything is sent (the session compacts, then starts again).
+   */
+  beforeStep?(input: { step: number; usage?: StepUsage }): Promise<"continue" | "stop"> | "continue" | "stop"
   /** Injected for tests; defaults to a real timer. */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>
 }
@@ -53,8 +58,10 @@ export async function runAgentTurn(input: AgentTurnInput): Promise<TurnResult> {
   }
 
   let finish = "unknown"
+  let usage: StepUsage | undefined
   for (let step = 1; step <= input.maxSteps; step++) {
     if (input.abort.aborted) return { finish: "aborted", steps: step - 1, error: classifyError(undefined, input.providerID, true).error }
+    if (input.beforeStep && (await input.beforeStep({ step, usage })) === "stop") return { finish: "overflow", steps: step - 1 }
     const lastStep = step === input.maxSteps && input.tools.length > 0
     await input.emit({ type: "step-start", step })
     const outcome = await runStepWithRetry(input, step, lastStep ? {} : toolSet, lastStep, toolsByName, sleep)
@@ -63,6 +70,7 @@ export async function runAgentTurn(input: AgentTurnInput): Promise<TurnResult> {
       return { finish: "error", steps: step, error: outcome.error.error }
     }
     finish = outcome.finishReason
+    usage = outcome.usage
     if (input.abort.aborted) {
       return { finish: "aborted", steps: step, error: classifyError(undefined, input.providerID, true).error }
     }
@@ -73,7 +81,7 @@ export async function runAgentTurn(input: AgentTurnInput): Promise<TurnResult> {
 
 type ToolResultContent = Extract<ModelMessage, { role: "tool" }>["content"]
 
-type StepOutcome = { kind: "done"; finishReason: string; toolCalls: number } | { kind: "error"; error: ClassifiedError }
+type StepOutcome = { kind: "done"; finishReason: string; toolCalls: number; usage: StepUsage } | { kind: "error"; error: ClassifiedError }
 
 async function runStepWithRetry(
   input: AgentTurnInput,
@@ -99,7 +107,7 @@ async function runStepWithRetry(
 }
 
 type AttemptOutcome =
-  | { kind: "done"; finishReason: string; toolCalls: number }
+  | { kind: "done"; finishReason: string; toolCalls: number; usage: StepUsage }
   | { kind: "error"; error: ClassifiedError; retryable: boolean }
 
 async function runStep(
@@ -225,14 +233,15 @@ async function runStep(
           for (const [callID, tool] of pendingInputs) await failTool(callID, tool, {}, "Tool call was not completed by the model")
           input.messages.push({ role: "assistant", content: assistantContent })
           if (toolResults.size > 0) input.messages.push({ role: "tool", content: orderedResults() })
+          const usage = toStepUsage(part.usage)
           await input.emit({
             type: "step-finish",
             step,
             finishReason,
-            usage: toStepUsage(part.usage),
+            usage,
             providerMetadata: part.providerMetadata as Record<string, unknown> | undefined,
           })
-          return { kind: "done", finishReason, toolCalls }
+          return { kind: "done", finishReason, toolCalls, usage }
         }
         case "error":
           failure = part.error

@@ -25,7 +25,7 @@ export interface StepChanges {
  * summary. A snapshot failure is logged and the step goes on without one: losing undo for a step is
  * better than losing the step.
  */
-export function createStepSnapshots(input: { snapshot?: Snapshot; writer: Writer; log: Logger; session: SessionInfo; user: UserMessage }) {
+export function createStepSnapshots(input: { snapshot?: Snapshot; writer: Writer; log: Logger; session: SessionInfo; user: () => UserMessage }) {
   const { snapshot, writer, log } = input
   let turnStart: string | undefined
   let turnEnd: string | undefined
@@ -80,7 +80,7 @@ export function createStepSnapshots(input: { snapshot?: Snapshot; writer: Writer
       if (!snapshot || turnStart === undefined || turnEnd === undefined) return
       try {
         const diffs = await spanDiffs(snapshot, { from: turnStart, to: turnEnd, files: [...turnFiles].sort() })
-        const stored = await repository.getMessage(writer.db, input.session.id, input.user.id)
+        const stored = await repository.getMessage(writer.db, input.session.id, input.user().id)
         if (stored && stored.info.role === "user") {
           await writer.message({ ...stored.info, summary: { ...stored.info.summary, diffs } }, input.session.directory)
         }
