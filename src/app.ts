@@ -19,6 +19,7 @@ import {
 } from "./session/index.ts"
 import { openSqlite } from "./storage/index.ts"
 import { createFileGuardRegistry } from "./tool/index.ts"
+import { loadInstructions } from "./instruction/index.ts"
 import { createLogger, type Logger } from "./util/log.ts"
 
 /** Spool's version, from package.json; stamped on sessions as `version`. */
@@ -60,8 +61,19 @@ export async function createApp(options: AppOptions = {}) {
   // The reverter refuses busy sessions; the prompt runner finalises reverts. The closure breaks the cycle.
   let busy: (sessionID: string) => boolean = () => false
   const reverter = createReverter({ writer, sessions, projects, snapshots, busy: (sessionID) => busy(sessionID) })
+  const reportedProblems = new Set<string>()
   const prompts = createPromptRunner({
     prefixes: createPrefixTracker(),
+    instructions: async (directory, worktree) => {
+      const loaded = await loadInstructions({ directory, worktree, config, env, home: env.HOME })
+      for (const problem of loaded.problems) {
+        const key = `${problem.path}\0${problem.message}`
+        if (reportedProblems.has(key)) continue
+        reportedProblems.add(key)
+        log.warn(problem, "instruction file problem")
+      }
+      return loaded.text || undefined
+    },
     snapshots,
     reverter,
     files,

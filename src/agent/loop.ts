@@ -21,6 +21,8 @@ export interface AgentTurnInput {
   toolContext(call: { callID: string; tool: string }): ToolContext
   /** Receives every event; awaited, so a slow sink applies back-pressure and keeps order. */
   emit(event: AgentEvent): Promise<void> | void
+  /** Output token cap per step (tokens); the provider's default when absent. */
+  maxOutputTokens?: number
   /** Provider options forwarded to `streamText` (prompt-cache keys and the like). */
   providerOptions?: Record<string, Record<string, unknown>>
   /**
@@ -127,6 +129,7 @@ async function runStep(
     messages: prompt.messages,
     tools: toolSet,
     maxRetries: 0,
+    maxOutputTokens: input.maxOutputTokens,
     abortSignal: input.abort,
     providerOptions: input.providerOptions as never,
     // Failures arrive as `error` stream parts and are handled below; silence the SDK's console logging.

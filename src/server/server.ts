@@ -3,6 +3,7 @@ import { cors } from "hono/cors"
 import { describeRoute, openAPIRouteHandler, resolver } from "hono-openapi"
 import { z } from "zod"
 import type { Bus } from "../bus/index.ts"
+import { configJsonSchema } from "../config/index.ts"
 import type { PromptRunner, Reverter, SessionService, StatusMap } from "../session/index.ts"
 import type { Logger } from "../util/log.ts"
 import { NotFoundError } from "../util/named-error.ts"
@@ -50,6 +51,11 @@ export function createServer(deps: ServerDeps): Hono {
       responses: { 200: { description: "OK", content: { "application/json": { schema: resolver(z.object({ healthy: z.literal(true), version: z.string() })) } } } },
     }),
     (c) => c.json({ healthy: true, version: deps.version }),
+  )
+  app.get(
+    "/config/schema",
+    describeRoute({ operationId: "config.schema", summary: "The JSON Schema of spool.json (what `$schema` points at)", tags: ["config"], responses: { 200: { description: "JSON Schema" } } }),
+    (c) => c.json(configJsonSchema()),
   )
   app.route("/", eventRoutes({ bus: deps.bus, cwd: deps.cwd }))
   app.route("/", sessionRoutes(deps))

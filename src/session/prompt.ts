@@ -95,13 +95,37 @@ export function createPromptRunner(deps: PromptDeps) {
     await deps.writer.message(user, session.directory)
     for (const part of parts) await deps.writer.part(part, session.directory)
     if (input.noReply) return { info: user, parts }
+    return enqueue(touched, user)
+  }
 
+  /** Queues a stored user message for its turn; resolves with the turn's last assistant message. */
+  function enqueue(session: SessionInfo, user: UserMessage): Promise<WithParts> {
     return new Promise<WithParts>((resolve) => {
-      const run = runs.get(sessionID) ?? { queue: [] }
-      runs.set(sessionID, run)
-      run.queue.push({ session: touched, user, resolve })
-      if (!run.done) run.done = drain(sessionID, run)
+      const run = runs.get(session.id) ?? { queue: [] }
+      runs.set(session.id, run)
+      run.queue.push({ session, user, resolve })
+      if (!run.done) run.done = drain(session.id, run)
     })
+  }
+
+  /**
+   * `POST /session/:id/summarize {providerID, modelID}`: stores a user message carrying a `compaction`
+   * part and queues it like a prompt; its turn writes the summary (`summary: true`). Resolves with the
+   * summary message.
+   */
+  async function summarize(sessionID: string, model: { providerID: string; modelID: string }): Promise<WithParts> {
+    const session = await deps.reverter.cleanup(await deps.sessions.get(sessionID))
+    const user: UserMessage = {
+      id: createId("message"),
+      sessionID,
+      role: "user",
+      time: { created: Date.now() },
+      agent: session.agent ?? DEFAULT_AGENT,
+      model,
+    }
+    await deps.writer.message(user, session.directory)
+    await deps.writer.part({ id: createId("part"), sessionID, messageID: user.id, type: "compaction", auto: false }, session.directory)
+    return enqueue(session, user)
   }
 
   /**
@@ -183,7 +207,7 @@ export function createPromptRunner(deps: PromptDeps) {
     await Promise.all([...runs.values()].map((run) => run.done))
   }
 
-  return { prompt, promptAsync, abort, busy, stopAll }
+  return { prompt, promptAsync, summarize, abort, busy, stopAll }
 }
 
 function lastModel(session: SessionInfo) {

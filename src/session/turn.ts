@@ -150,6 +150,7 @@ class Turn {
       messages: history,
       tools: this.tools,
       maxSteps: this.deps.config().steps ?? DEFAULT_MAX_STEPS,
+      maxOutputTokens: maxOutputTokens(this.model),
       abort: this.context.abort,
       toolContext: this.recorder.toolContext,
       emit: this.recorder.handle,
@@ -207,8 +208,9 @@ class Turn {
   /** Writes the summary of the history before `request` as an assistant message with `summary: true`. */
   async #summarise(request: UserMessage): Promise<WithParts | undefined> {
     const { session } = this.context
-    const ordered = await this.#ordered()
-    const before = ordered.slice(0, ordered.findIndex((message) => message.info.id === request.id))
+    const stored = await repository.listMessages(this.deps.writer.db, session.id)
+    const ordered = orderByTurn(stored.items, request.id)
+    const before = ordered.filter((message) => message.info.id !== request.id)
     const recorder = createTurnRecorder(this.deps, {
       ...this.context,
       user: request,
@@ -225,6 +227,7 @@ class Turn {
       messages,
       tools: [],
       maxSteps: 1,
+      maxOutputTokens: maxOutputTokens(this.model),
       abort: this.context.abort,
       toolContext: recorder.toolContext,
       emit: recorder.handle,
@@ -274,6 +277,11 @@ function previousUsage(ordered: WithParts[]): number {
     if (info.role === "assistant" && info.time.completed && !info.error) return contextSize(info.tokens as StepUsage)
   }
   return 0
+}
+
+/** Output cap per step: min(model output limit, 32,000) tokens, 32,000 when unknown (OpenCode 9.5). */
+function maxOutputTokens(model: ResolvedModel): number {
+  return Math.min(model.info.limit?.output || 32_000, 32_000)
 }
 
 /** Per-provider request options: OpenAI's prompt cache key is the session id (OpenCode `transform.ts`). */

@@ -176,11 +176,13 @@ describe("GET /doc", () => {
         "DELETE /session/{sessionID}/message/{messageID}",
         "POST /session/{sessionID}/fork",
         "POST /session/{sessionID}/abort",
+        "POST /session/{sessionID}/summarize",
         "POST /session/{sessionID}/revert",
         "POST /session/{sessionID}/unrevert",
         "GET /event",
         "GET /global/event",
         "GET /global/health",
+        "GET /config/schema",
       ].sort(),
     )
     expect(doc.paths["/session/{sessionID}"].get.operationId).toBe("session.get")

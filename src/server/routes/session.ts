@@ -69,6 +69,9 @@ const SessionStatsSchema = z
   })
   .meta({ id: "SessionStats" })
 
+/** `POST /session/:id/summarize` (OpenCode: `{providerID, modelID, auto?}`). */
+const SummarizeInput = z.object({ providerID: z.string(), modelID: z.string(), auto: z.boolean().optional() }).meta({ id: "SessionSummarizeInput" })
+
 const MessageListQuery = z.object({
   limit: z.coerce.number().int().min(0).max(10_000).optional(),
   before: z.string().optional(),
@@ -196,6 +199,16 @@ export function sessionRoutes(deps: SessionRouteDeps) {
     const id = idParam(c, "sessionID", "session")
     const body = await jsonBody(c, SessionForkInput)
     return c.json(await sessions.fork(id, body.messageID))
+  })
+
+  app.post("/session/:sessionID/summarize", doc({ operationId: "session.summarize", summary: "Compact the session: summarise the conversation so far", body: SummarizeInput, response: z.boolean() }), async (c) => {
+    const id = idParam(c, "sessionID", "session")
+    const body = await jsonBody(c, SummarizeInput)
+    const result = await prompts.summarize(id, { providerID: body.providerID, modelID: body.modelID })
+    if (result.info.role === "assistant" && result.info.error) {
+      throw new BadRequestError({ message: `Summarize failed: ${result.info.error.name}: ${String((result.info.error.data as { message?: unknown }).message ?? "")}`, kind: "Payload" })
+    }
+    return c.json(true)
   })
 
   app.post("/session/:sessionID/abort", doc({ operationId: "session.abort", summary: "Abort the running turn", response: z.boolean() }), async (c) => {
