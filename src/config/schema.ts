@@ -114,6 +114,10 @@ export const Config = z
   .object({
     $schema: z.string().optional().describe("JSON Schema of this file, for editors."),
     model: z.string().optional().describe("Default model, `provider/model` (e.g. `anthropic/claude-sonnet-4-5`)."),
+    small_model: z
+      .string()
+      .optional()
+      .describe("Small, cheap model for session titles, `provider/model` (OpenCode's key). Without it, a new session is titled with the first line of its first prompt."),
     provider: z.record(z.string(), ProviderConfig).optional().describe("Model providers, by provider id."),
     agent: z.record(z.string(), AgentConfig).optional().describe("Agents, by name: built-in ones are adjusted, other names define custom agents."),
     instructions: z

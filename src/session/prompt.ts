@@ -10,6 +10,7 @@ import { Snapshot } from "../snapshot/index.ts"
 import type { FileGuard } from "../tool/index.ts"
 import type { Reverter } from "./revert.ts"
 import type { SnapshotRegistry } from "./snapshots.ts"
+import { titleSession } from "./title.ts"
 import { repository } from "./repository.ts"
 
 /** Dependencies of the prompt runner. */
@@ -95,6 +96,7 @@ export function createPromptRunner(deps: PromptDeps) {
     await deps.writer.message(user, session.directory)
     for (const part of parts) await deps.writer.part(part, session.directory)
     if (input.noReply) return { info: user, parts }
+    void titleSession(deps, touched, parts)
     return enqueue(touched, user)
   }
 
@@ -153,6 +155,12 @@ export function createPromptRunner(deps: PromptDeps) {
         continue
       }
       directory = session.directory
+      if (!first) {
+        // A prompt that waited for an earlier turn is stamped with the time its own turn starts, so it
+        // lists after that turn's answers (the order the model sees it in).
+        next.user = { ...next.user, time: { ...next.user.time, created: Date.now() } }
+        await deps.writer.message(next.user, session.directory)
+      }
       if (first || deps.status.get(sessionID).type === "idle") deps.status.set(session, { type: "busy" })
       first = false
       run.abort = new AbortController()
@@ -174,8 +182,7 @@ export function createPromptRunner(deps: PromptDeps) {
       }
       run.abort = undefined
       next.resolve(result ?? { info: next.user, parts: [] })
-      const latest = await deps.sessions.get(sessionID).catch(() => undefined)
-      if (latest) await deps.writer.updateSession({ ...latest, time: { ...latest.time, updated: Date.now() } })
+      await deps.writer.patchSession(sessionID, (latest) => ({ ...latest, time: { ...latest.time, updated: Date.now() } }))
     }
     runs.delete(sessionID)
     if (directory !== undefined) deps.status.set({ id: sessionID, directory }, { type: "idle" })

@@ -113,7 +113,7 @@ export const repository = {
     await db
       .insertInto("message")
       .values({ id: info.id, session_id: info.sessionID, role: info.role, time_created: info.time.created, time_updated: now, data: JSON.stringify(info) })
-      .onConflict((conflict) => conflict.column("id").doUpdateSet({ time_updated: now, data: JSON.stringify(info) }))
+      .onConflict((conflict) => conflict.column("id").doUpdateSet({ time_created: info.time.created, time_updated: now, data: JSON.stringify(info) }))
       .execute()
   },
 

@@ -84,12 +84,10 @@ export function createStepSnapshots(input: { snapshot?: Snapshot; writer: Writer
         if (stored && stored.info.role === "user") {
           await writer.message({ ...stored.info, summary: { ...stored.info.summary, diffs } }, input.session.directory)
         }
-        const session = await repository.getSession(writer.db, input.session.id)
-        if (!session) return
-        const messages = orderByTurn((await repository.listMessages(writer.db, session.id)).items)
-        const next = await withSummary(session, snapshot, messages)
-        await writer.updateSession(next)
-        writer.bus.publish(SessionEvent.Diff, { sessionID: session.id, diff: next.summary?.diffs ?? [] }, session.directory)
+        const messages = orderByTurn((await repository.listMessages(writer.db, input.session.id)).items)
+        const { summary } = await withSummary(input.session, snapshot, messages)
+        const next = await writer.patchSession(input.session.id, (session) => ({ ...session, summary }))
+        if (next) writer.bus.publish(SessionEvent.Diff, { sessionID: next.id, diff: summary?.diffs ?? [] }, next.directory)
       } catch (error) {
         log.warn({ err: error }, "diff summary failed")
       }

@@ -25,6 +25,11 @@ export interface Writer {
   todos(sessionID: string, todos: Todo[], directory: string): Promise<void>
   /** Recomputes the session's cost and token totals from its step-finish parts, stores and publishes. */
   refreshUsage(sessionID: string): Promise<SessionInfo | undefined>
+  /**
+   * Read-modify-write of one session inside a transaction, so concurrent patches (usage totals, a
+   * title arriving mid-turn) never overwrite each other. `change` returns undefined to leave it as is.
+   */
+  patchSession(sessionID: string, change: (info: SessionInfo) => SessionInfo | undefined): Promise<SessionInfo | undefined>
 }
 
 /** Creates the writer over a database and bus. `now` is injectable for tests (epoch ms). */
@@ -69,11 +74,22 @@ export function createWriter(db: Kysely<Database>, bus: Bus, now: () => number =
       bus.publish(TodoEvent.Updated, { sessionID, todos }, directory)
     },
     async refreshUsage(sessionID) {
-      const info = await repository.getSession(db, sessionID)
-      if (!info) return undefined
       const usage = await repository.usage(db, sessionID)
-      const next: SessionInfo = { ...info, cost: usage.cost, tokens: usage.tokens, stats: { steps: usage.steps, cacheEfficiency: cacheEfficiency(usage.tokens) } }
-      await writer.updateSession(next)
+      return writer.patchSession(sessionID, (info) => ({
+        ...info,
+        cost: usage.cost,
+        tokens: usage.tokens,
+        stats: { steps: usage.steps, cacheEfficiency: cacheEfficiency(usage.tokens) },
+      }))
+    },
+    async patchSession(sessionID, change) {
+      const next = await db.transaction().execute(async (trx) => {
+        const info = await repository.getSession(trx, sessionID)
+        const changed = info ? change(info) : undefined
+        if (changed) await repository.updateSession(trx, changed)
+        return changed
+      })
+      if (next) bus.publish(SessionEvent.Updated, { sessionID: next.id, info: next }, next.directory)
       return next
     },
   }
