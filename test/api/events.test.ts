@@ -177,6 +177,7 @@ describe("GET /doc", () => {
         "POST /session/{sessionID}/fork",
         "POST /session/{sessionID}/abort",
         "POST /session/{sessionID}/summarize",
+        "POST /session/{sessionID}/init",
         "POST /session/{sessionID}/revert",
         "POST /session/{sessionID}/unrevert",
         "GET /event",

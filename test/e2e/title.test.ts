@@ -53,3 +53,31 @@ describe("session titles", () => {
     expect((await client.session.get({ sessionID: named.id })).data!.title).toBe("my own title")
   })
 })
+
+describe("POST /session/:id/init", () => {
+  test("runs an agent turn that writes AGENTS.md", async () => {
+    const llm = await startFakeLLM()
+    const spool = await startSpoolApp({ llm, files: { "package.json": '{"scripts":{"test":"vitest"}}' } })
+    try {
+      const client = spool.client()
+      const session = (await client.session.create({})).data!
+      llm.script(
+        { toolCalls: [{ name: "read", input: { filePath: "package.json" } }] },
+        { toolCalls: [{ name: "write", input: { filePath: "AGENTS.md", content: "# Agents\n\nTest: `npm test` (vitest).\n" } }] },
+        { text: "Created AGENTS.md." },
+      )
+      const result = await client.session.init({ sessionID: session.id, providerID: "anthropic", modelID: "claude-sonnet-4-5", messageID: "msg_init0000000000000000001" })
+      expect(result.data).toBe(true)
+      expect(JSON.stringify(llm.requests[0].body)).toContain("Create or improve the AGENTS.md")
+      const { readFileSync } = await import("node:fs")
+      expect(readFileSync(`${spool.repo}/AGENTS.md`, "utf8")).toContain("npm test")
+      // The next turn's system prompt carries the new instructions.
+      llm.script({ text: "ok" })
+      await client.session.prompt({ sessionID: session.id, parts: [{ type: "text", text: "hi" }] })
+      expect(JSON.stringify(llm.requests.at(-1)!.body)).toContain("Instructions from: ")
+    } finally {
+      await spool.close()
+      await llm.close()
+    }
+  })
+})

@@ -19,6 +19,7 @@ import {
   type StatusMap,
 } from "../../session/index.ts"
 import { BadRequestError, NotFoundError } from "../../util/named-error.ts"
+import { INIT_PROMPT } from "../../session/index.ts"
 import { decodeCursor, idParam, jsonBody, QueryBoolean, queryParams, requestDirectory, setNextPage } from "../request.ts"
 import { doc } from "./doc.ts"
 
@@ -68,6 +69,9 @@ const SessionStatsSchema = z
     total: z.object({ steps: z.number(), tokens: Tokens, cost: z.number(), cacheEfficiency: z.number() }),
   })
   .meta({ id: "SessionStats" })
+
+/** `POST /session/:id/init` (OpenCode: `{messageID, providerID, modelID}`). */
+const InitInput = z.object({ messageID: MessageID.optional(), providerID: z.string(), modelID: z.string() }).meta({ id: "SessionInitInput" })
 
 /** `POST /session/:id/summarize` (OpenCode: `{providerID, modelID, auto?}`). */
 const SummarizeInput = z.object({ providerID: z.string(), modelID: z.string(), auto: z.boolean().optional() }).meta({ id: "SessionSummarizeInput" })
@@ -199,6 +203,16 @@ export function sessionRoutes(deps: SessionRouteDeps) {
     const id = idParam(c, "sessionID", "session")
     const body = await jsonBody(c, SessionForkInput)
     return c.json(await sessions.fork(id, body.messageID))
+  })
+
+  app.post("/session/:sessionID/init", doc({ operationId: "session.init", summary: "Create or improve the project's AGENTS.md through an agent turn", body: InitInput, response: z.boolean() }), async (c) => {
+    const id = idParam(c, "sessionID", "session")
+    const body = await jsonBody(c, InitInput)
+    const result = await prompts.prompt(id, { messageID: body.messageID, model: { providerID: body.providerID, modelID: body.modelID }, parts: [{ type: "text", text: INIT_PROMPT }] })
+    if (result.info.role === "assistant" && result.info.error) {
+      throw new BadRequestError({ message: `Init failed: ${result.info.error.name}: ${String((result.info.error.data as { message?: unknown }).message ?? "")}`, kind: "Payload" })
+    }
+    return c.json(true)
   })
 
   app.post("/session/:sessionID/summarize", doc({ operationId: "session.summarize", summary: "Compact the session: summarise the conversation so far", body: SummarizeInput, response: z.boolean() }), async (c) => {
