@@ -56,7 +56,7 @@ export async function createApp(options: AppOptions = {}) {
   const status = createStatusMap(bus)
   const projects = createProjectCache()
   const sessions = createSessionService({ writer, projects, status, version: VERSION })
-  const snapshots = createSnapshotRegistry({ dataDir })
+  const snapshots = createSnapshotRegistry({ dataDir, enabled: config.snapshot?.enabled, maxFileBytes: config.snapshot?.maxFileBytes })
   const files = createFileGuardRegistry({ lockDir: join(dataDir, "locks") })
   // The reverter refuses busy sessions; the prompt runner finalises reverts. The closure breaks the cycle.
   let busy: (sessionID: string) => boolean = () => false

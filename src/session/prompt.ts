@@ -61,7 +61,8 @@ export function createPromptRunner(deps: PromptDeps) {
   async function admit(sessionID: string, input: PromptInput) {
     const session = await deps.sessions.get(sessionID)
     await rejectExistingIDs(input)
-    const model = input.model ?? lastModel(session) ?? parseModel(deps.defaultModel())
+    const agentModel = parseModel(deps.config().agent?.[input.agent ?? DEFAULT_AGENT]?.model)
+    const model = input.model ?? agentModel ?? lastModel(session) ?? parseModel(deps.defaultModel())
     if (!model) {
       throw new BadRequestError({ message: "No model: pass model {providerID, modelID}, set SPOOL_MODEL, --model, or model in spool.json" })
     }

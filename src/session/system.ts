@@ -9,13 +9,14 @@ Work like a careful senior engineer:
 - When you are done, answer briefly: what you changed and how you checked it.`
 
 /**
- * The system prompt of a turn: the base instructions and an environment block. Deliberately free of
+ * The system prompt of a turn: the base instructions (or the agent's own `prompt`) and an environment
+ * block. Deliberately free of
  * anything that changes between requests of a session (no clock time), so the prompt prefix stays
  * byte-identical and the provider's prompt cache can hit.
  */
-export function systemPrompt(input: { model: ResolvedModel; directory: string; worktree: string }): string {
+export function systemPrompt(input: { model: ResolvedModel; directory: string; worktree: string; prompt?: string }): string {
   return [
-    BASE_PROMPT,
+    input.prompt ?? BASE_PROMPT,
     `You are powered by the model named ${input.model.modelID}. The exact model ID is ${input.model.providerID}/${input.model.modelID}.`,
     "<env>",
     `  Working directory: ${input.directory}`,

@@ -5,7 +5,8 @@ import { createId } from "../id/index.ts"
 import { preparePrompt } from "../provider/cache.ts"
 import { classifyError, ContextOverflowError, resolveModel, type MessageError, type ResolvedModel } from "../provider/index.ts"
 import type { Snapshot } from "../snapshot/index.ts"
-import { builtinTools, type FileGuard } from "../tool/index.ts"
+import { builtinTools, type FileGuard, type ToolDefinition } from "../tool/index.ts"
+import { toolAllowed } from "../config/index.ts"
 import type { Logger } from "../util/log.ts"
 import { chooseCachePlan, type CacheDecision, type PrefixTracker } from "./cache-policy.ts"
 import { COMPACTION_SYSTEM, CONTINUE_TEXT, compactionPrompt, contextSize, estimateTokens, filterCompacted, isCompactionRequest, usableContext } from "./compaction.ts"
@@ -85,7 +86,8 @@ class Turn {
   readonly context: TurnContext
   readonly model: ResolvedModel
   readonly usable: number | undefined
-  readonly tools = builtinTools()
+  readonly tools: ToolDefinition[]
+  readonly agent: NonNullable<Config["agent"]>[string] | undefined
   readonly recorder
   #decision: CacheDecision | undefined
   #stable: string[] = []
@@ -98,6 +100,9 @@ class Turn {
     this.model = model
     this.usable = usableContext(model.info, deps.config())
     this.#answer = context.user
+    // `agent.<name>` in config: its own prompt, allowed tools and step limit (OpenCode's agents, spec 10.3).
+    this.agent = deps.config().agent?.[context.user.agent]
+    this.tools = builtinTools().filter((tool) => toolAllowed(this.agent?.tools, tool.name) !== false)
     this.recorder = createTurnRecorder(deps, { ...context, model, decision: () => this.#decision })
   }
 
@@ -105,7 +110,10 @@ class Turn {
     const { session, user } = this.context
     const instructions = await this.deps.instructions?.(session.directory, this.context.worktree)
     // The stable block first (identical for every session of the project), per-turn text after it.
-    this.#stable = [systemPrompt({ model: this.model, directory: session.directory, worktree: this.context.worktree }), ...(instructions ? [instructions] : [])]
+    this.#stable = [
+      systemPrompt({ model: this.model, directory: session.directory, worktree: this.context.worktree, prompt: this.agent?.prompt }),
+      ...(instructions ? [instructions] : []),
+    ]
 
     if (isCompactionRequest({ info: user, parts: await this.#parts(user.id) })) {
       const summary = await this.#summarise(user)
@@ -149,7 +157,7 @@ class Turn {
       system,
       messages: history,
       tools: this.tools,
-      maxSteps: this.deps.config().steps ?? DEFAULT_MAX_STEPS,
+      maxSteps: this.agent?.steps ?? this.deps.config().steps ?? DEFAULT_MAX_STEPS,
       maxOutputTokens: maxOutputTokens(this.model),
       abort: this.context.abort,
       toolContext: this.recorder.toolContext,
