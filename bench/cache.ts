@@ -25,10 +25,10 @@ export interface CacheBenchRow {
 export async function cacheBench(): Promise<CacheBenchRow[]> {
   const scenario = cacheScenario()
   const rows: CacheBenchRow[] = []
-  const runs = [
-    { name: "anthropic, 12 turns", provider: "anthropic" as const, pauses: {} },
-    { name: "anthropic, 12 turns, 6-minute pause before turn 7", provider: "anthropic" as const, pauses: { 6: 6 * 60_000 } },
-    { name: "openai (Responses), 12 turns", provider: "openai" as const, pauses: {} },
+  const runs: Array<{ name: string; provider: "anthropic" | "openai"; pauses: Record<number, number> }> = [
+    { name: "anthropic, 12 turns", provider: "anthropic", pauses: {} },
+    { name: "anthropic, 12 turns, 6-minute pause before turn 7", provider: "anthropic", pauses: { 6: 6 * 60_000 } },
+    { name: "openai (Responses), 12 turns", provider: "openai", pauses: {} },
   ]
   for (const run of runs) {
     const clock = virtualClock()
