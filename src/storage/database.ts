@@ -55,7 +55,26 @@ export interface TodoTable {
   time_updated: number
 }
 
+export interface ImportFileTable {
+  path: string
+  source: string
+  size: number
+  mtime: number
+  sessions: number
+  time_imported: number
+}
+
+/** FTS5 index of part text (maintained by triggers; see migration 0002). */
+export interface PartFtsTable {
+  rowid: number
+  text: string
+  session_id: string
+  message_id: string
+}
+
 export interface Database {
+  import_file: ImportFileTable
+  part_fts: PartFtsTable
   project: ProjectTable
   session: SessionTable
   message: MessageTable

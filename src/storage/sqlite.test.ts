@@ -25,16 +25,17 @@ describe("openSqlite", () => {
   test("six processes opening a fresh database at once all migrate it without error", async () => {
     const file = join(mkdtempSync(join(tmpdir(), "spool-db-")), "spool.db")
     // Every child waits for the same instant before opening, so the migrations really overlap.
-    const startAt = Date.now() + 1500
-    const script = `const { openSqlite } = await import(${JSON.stringify(MODULE)}); await new Promise((r) => setTimeout(r, ${startAt} - Date.now())); const db = await openSqlite(${JSON.stringify(file)}); await db.destroy(); console.log("ok")`
+    const startAt = Date.now() + 3000
+    const script = `const { openSqlite } = await import(${JSON.stringify(MODULE)}); await new Promise((r) => setTimeout(r, Math.max(0, ${startAt} - Date.now()))); const db = await openSqlite(${JSON.stringify(file)}); await db.destroy(); console.log("ok")`
     const children = Array.from({ length: 6 }, () => spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "pipe"] }))
     const results = await Promise.all(
       children.map(async (child) => {
         let output = ""
         child.stdout.on("data", (chunk) => (output += chunk))
-        child.stderr.on("data", (chunk) => (output += chunk))
+        let errors = ""
+        child.stderr.on("data", (chunk) => (errors += chunk))
         const [code] = await once(child, "exit")
-        return { code, output }
+        return { code, output: code === 0 ? output : `${output}${errors}` }
       }),
     )
     expect(results).toEqual(Array.from({ length: 6 }, () => ({ code: 0, output: "ok\n" })))

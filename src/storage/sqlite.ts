@@ -22,7 +22,7 @@ export async function openSqlite(file: string): Promise<Kysely<Database>> {
   database.pragma("busy_timeout = 5000")
   database.pragma("foreign_keys = ON")
   database.pragma("cache_size = -64000")
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) })
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cacheStatements(database) }) })
   if (file === ":memory:") {
     await migrate(db)
     return db
@@ -41,6 +41,36 @@ export async function openSqlite(file: string): Promise<Kysely<Database>> {
     await release()
   }
   return db
+}
+
+/** How many prepared statements `cacheStatements` keeps (distinct SQL texts; Spool issues a few dozen). */
+const STATEMENT_CACHE_SIZE = 256
+
+/**
+ * Makes `database.prepare` reuse prepared statements, keyed by SQL text, least recently used evicted
+ * first. Kysely's SQLite driver calls `prepare` for every query it runs, and compiling the SQL is a
+ * good part of a simple query's cost. Safe to share because Kysely only calls `all`/`run`/`iterate`
+ * (never `raw`/`pluck`/`expand`/`safeIntegers`, which would change a statement for later users), and
+ * a statement still being iterated (`busy`) is never handed out twice: that caller gets a new one.
+ */
+export function cacheStatements(database: BetterSqlite3.Database, capacity = STATEMENT_CACHE_SIZE): BetterSqlite3.Database {
+  const prepare = database.prepare.bind(database)
+  const cache = new Map<string, BetterSqlite3.Statement>()
+  database.prepare = ((source: string) => {
+    const cached = cache.get(source)
+    if (cached !== undefined) {
+      cache.delete(source)
+      if (!cached.busy) {
+        cache.set(source, cached)
+        return cached
+      }
+    }
+    const statement = prepare(source)
+    cache.set(source, statement)
+    if (cache.size > capacity) cache.delete(cache.keys().next().value!)
+    return statement
+  }) as BetterSqlite3.Database["prepare"]
+  return database
 }
 
 /** Applies every pending migration; throws the first migration error. */

@@ -1,9 +1,11 @@
 import type { Migration, MigrationProvider } from "kysely/migration"
 import { init } from "./0001-init.ts"
+import { searchAndImports } from "./0002-search-and-imports.ts"
 
 /** Every migration in order; names sort lexically, so keep the 4-digit prefix. */
 export const migrations: Record<string, Migration> = {
   "0001-init": init,
+  "0002-search-and-imports": searchAndImports,
 }
 
 /** Kysely migration provider over the in-code list (no file-system scanning). */
