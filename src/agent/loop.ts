@@ -1,5 +1,5 @@
-import { streamText, tool as aiTool, type LanguageModel, type ModelMessage, type SystemModelMessage, type ToolSet } from "ai"
-import { classifyError, type ClassifiedError } from "../provider/index.ts"
+import type { LanguageModel, ModelMessage, SystemModelMessage, ToolSet } from "ai"
+import { aiSdk, classifyError, type ClassifiedError } from "../provider/index.ts"
 import type { ToolContext, ToolDefinition, ToolResult } from "../tool/index.ts"
 import { MAX_ATTEMPTS, retryDelay, sleep as defaultSleep } from "../util/retry.ts"
 import type { AgentEvent, StepUsage, TurnResult } from "./events.ts"
@@ -56,7 +56,7 @@ export async function runAgentTurn(input: AgentTurnInput): Promise<TurnResult> {
   const toolsByName = new Map(input.tools.map((definition) => [definition.name, definition]))
   const toolSet: ToolSet = {}
   for (const definition of [...input.tools].sort((a, b) => a.name.localeCompare(b.name))) {
-    toolSet[definition.name] = aiTool({ description: definition.description, inputSchema: definition.parameters })
+    toolSet[definition.name] = aiSdk().tool({ description: definition.description, inputSchema: definition.parameters })
   }
 
   let finish = "unknown"
@@ -123,7 +123,7 @@ async function runStep(
   const prompt = input.prepare
     ? input.prepare({ step, system, messages: input.messages })
     : { instructions: system.map((content) => ({ role: "system" as const, content })), messages: input.messages }
-  const result = streamText({
+  const result = aiSdk().streamText({
     model: input.model,
     instructions: prompt.instructions,
     messages: prompt.messages,

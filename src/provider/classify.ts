@@ -1,4 +1,4 @@
-import { APICallError, LoadAPIKeyError } from "ai"
+import type { APICallError, LoadAPIKeyError } from "ai"
 import { looksTransient } from "../util/retry.ts"
 import {
   APIError,
@@ -16,6 +16,16 @@ export interface ClassifiedError {
   headers?: Record<string, string>
 }
 
+/**
+ * `AISDKError.hasMarker` of `@ai-sdk/provider`, which `APICallError.isInstance` and the like call:
+ * AI SDK errors carry `Symbol.for("vercel.ai.error.<name>") = true`, recognised across package
+ * copies and versions. Checked here so that classifying an error does not load the AI SDK (see `sdk.ts`).
+ */
+function isAiSdkError<T>(error: unknown, name: string): error is T {
+  const marker = Symbol.for(`vercel.ai.error.${name}`)
+  return error != null && typeof error === "object" && (error as Record<symbol, unknown>)[marker] === true
+}
+
 const OVERFLOW = /prompt is too long|context.length|maximum context|context window|too many tokens|exceeds the context/i
 
 /**
@@ -29,10 +39,10 @@ export function classifyError(error: unknown, providerID: string, aborted = fals
   if (aborted || (error instanceof Error && error.name === "AbortError")) {
     return { error: new MessageAbortedError({ message: "Aborted" }).toObject() as MessageError, retryable: false }
   }
-  if (LoadAPIKeyError.isInstance(error)) {
+  if (isAiSdkError<LoadAPIKeyError>(error, "AI_LoadAPIKeyError")) {
     return { error: new ProviderAuthError({ providerID, message: error.message }).toObject() as MessageError, retryable: false }
   }
-  if (APICallError.isInstance(error)) {
+  if (isAiSdkError<APICallError>(error, "AI_APICallError")) {
     const text = `${error.message} ${error.responseBody ?? ""}`
     if (OVERFLOW.test(text)) {
       return {

@@ -1,10 +1,8 @@
-import { createAnthropic } from "@ai-sdk/anthropic"
-import { createOpenAI } from "@ai-sdk/openai"
-import { createOpenAICompatible } from "@ai-sdk/openai-compatible"
 import type { LanguageModel } from "ai"
 import type { Config } from "../config/index.ts"
 import { ProviderAuthError } from "./error.ts"
 import { modelInfo, type ModelInfo } from "./models.ts"
+import { anthropicSdk, openaiCompatibleSdk, openaiSdk } from "./sdk.ts"
 
 /** A model reference as the API carries it. */
 export interface ModelRef {
@@ -33,6 +31,8 @@ export function parseModel(value: string | undefined): ModelRef | undefined {
  * (`ANTHROPIC_API_KEY`, `ANTHROPIC_BASE_URL`) and `openai` (`OPENAI_API_KEY`, `OPENAI_BASE_URL`); any
  * other id must be configured under `provider.<id>` with `options.baseURL` and is spoken to as an
  * OpenAI-compatible endpoint unless its `npm` names another adapter. Config options win over env.
+ *
+ * The adapter package is loaded on the first call that needs it (see `sdk.ts`).
  *
  * @throws ProviderAuthError when no API key is configured (no request is made), or when the provider
  * is unknown.
@@ -72,16 +72,16 @@ export function resolveModel(ref: ModelRef, config: Config, env: NodeJS.ProcessE
   }
 
   if (npm === "@ai-sdk/anthropic") {
-    const provider = createAnthropic({ apiKey, baseURL, headers: options.headers })
+    const provider = anthropicSdk().createAnthropic({ apiKey, baseURL, headers: options.headers })
     return { ...ref, info, api: "anthropic", language: provider(ref.modelID) }
   }
   if (npm === "@ai-sdk/openai") {
-    const provider = createOpenAI({ apiKey, baseURL, headers: options.headers })
+    const provider = openaiSdk().createOpenAI({ apiKey, baseURL, headers: options.headers })
     return { ...ref, info, api: "openai", language: provider(ref.modelID) }
   }
   if (!baseURL) {
     throw new ProviderAuthError({ providerID: ref.providerID, message: `Provider "${ref.providerID}" needs options.baseURL` })
   }
-  const provider = createOpenAICompatible({ name: ref.providerID, apiKey, baseURL, headers: options.headers, includeUsage: true })
+  const provider = openaiCompatibleSdk().createOpenAICompatible({ name: ref.providerID, apiKey, baseURL, headers: options.headers, includeUsage: true })
   return { ...ref, info, api: "openai-compatible", language: provider(ref.modelID) }
 }

@@ -38,6 +38,16 @@ function parse<T>(data: string): T {
   return JSON.parse(data) as T
 }
 
+/**
+ * An FTS5 query matching every word of `search` (AND), each as a quoted phrase so operators and
+ * punctuation are literal, the last one as a prefix. Undefined when `search` has no words.
+ */
+export function ftsQuery(search: string): string | undefined {
+  const words = search.split(/\s+/).map((word) => word.replace(/"/g, '""')).filter((word) => word !== "")
+  if (words.length === 0) return undefined
+  return words.map((word, index) => `"${word}"${index === words.length - 1 ? "*" : ""}`).join(" ")
+}
+
 function escapeLike(value: string): string {
   return value.replace(/[\\%_]/g, (character) => `\\${character}`)
 }
@@ -77,7 +87,10 @@ export const repository = {
     if (!filter.archived) query = query.where("time_archived", "is", null)
     if (filter.search) {
       const pattern = `%${escapeLike(filter.search.toLowerCase())}%`
-      query = query.where(sql<boolean>`lower(title) like ${pattern} escape '\\'`)
+      const match = ftsQuery(filter.search)
+      query = match
+        ? query.where(sql<boolean>`(lower(title) like ${pattern} escape '\\' or id in (select session_id from part_fts where part_fts match ${match}))`)
+        : query.where(sql<boolean>`lower(title) like ${pattern} escape '\\'`)
     }
     if (filter.before) {
       const { time, id } = filter.before
@@ -90,6 +103,22 @@ export const repository = {
       items: page.map((row) => parse<SessionInfo>(row.data)),
       next: rows.length > filter.limit && last ? { id: last.id, time: Number(last.time_updated) } : undefined,
     }
+  },
+
+  /**
+   * Where `search` matches inside each session's messages: the best-ranked part per session with an
+   * FTS5 snippet (matches wrapped in `[` `]`).
+   */
+  async contentMatches(db: Executor, sessionIDs: string[], search: string): Promise<Map<string, { messageID: string; snippet: string }>> {
+    const result = new Map<string, { messageID: string; snippet: string }>()
+    const match = ftsQuery(search)
+    if (!match || sessionIDs.length === 0) return result
+    const { rows } = await sql<{ session_id: string; message_id: string; snippet: string }>`
+      select session_id, message_id, snippet(part_fts, 0, '[', ']', '…', 12) as snippet
+      from part_fts where part_fts match ${match} and session_id in (${sql.join(sessionIDs)})
+      order by rank`.execute(db)
+    for (const row of rows) if (!result.has(row.session_id)) result.set(row.session_id, { messageID: row.message_id, snippet: row.snippet })
+    return result
   },
 
   async children(db: Executor, parentID: string): Promise<SessionInfo[]> {

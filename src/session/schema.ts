@@ -62,6 +62,13 @@ export const SessionInfo = z
      * cache write) over the whole session (0 when nothing was sent yet).
      */
     stats: z.object({ steps: z.number(), cacheEfficiency: z.number() }).optional(),
+    /**
+     * Spool extension, only in `GET /session?search=` responses (never stored): where the search
+     * matched — the title, or a message (with an FTS snippet, matches in `[` `]`).
+     */
+    match: z
+      .object({ field: z.enum(["title", "content"]), messageID: MessageID.optional(), snippet: z.string().optional() })
+      .optional(),
     share: z.object({ url: z.string() }).optional(),
     title: z.string(),
     agent: z.string().optional(),

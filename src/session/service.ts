@@ -86,7 +86,7 @@ export function createSessionService(deps: SessionServiceDeps) {
 
   async function list(options: ListOptions): Promise<Page<SessionInfo>> {
     const project = await projects.resolve(options.directory)
-    return repository.listSessions(db, {
+    const page = await repository.listSessions(db, {
       projectID: project.id,
       directory: options.exactDirectory ? resolve(options.directory) : undefined,
       roots: options.roots,
@@ -96,6 +96,18 @@ export function createSessionService(deps: SessionServiceDeps) {
       limit: options.limit ?? DEFAULT_LIST_LIMIT,
       before: options.before,
     })
+    if (!options.search) return page
+    // Say where each result matched: the title, else the best content match.
+    const needle = options.search.toLowerCase()
+    const content = await repository.contentMatches(db, page.items.filter((info) => !info.title.toLowerCase().includes(needle)).map((info) => info.id), options.search)
+    return {
+      ...page,
+      items: page.items.map((info) => {
+        if (info.title.toLowerCase().includes(needle)) return { ...info, match: { field: "title" as const } }
+        const found = content.get(info.id)
+        return found ? { ...info, match: { field: "content" as const, ...found } } : info
+      }),
+    }
   }
 
   /**

@@ -1,10 +1,12 @@
+import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response"
 import { Hono, type Context } from "hono"
-import { streamSSE, type SSEStreamingApi } from "hono/streaming"
+import { streamSSE } from "hono/streaming"
 import { describeRoute, resolver } from "hono-openapi"
 import { defineEvent, type Bus, type BusEvent } from "../../bus/index.ts"
 import { createId } from "../../id/index.ts"
 import { sessionEventDefinitions } from "../../session/index.ts"
 import { z } from "zod"
+import { isCorsRequest, nodeHttp, type NodeHttp } from "../node.ts"
 import { requestDirectory } from "../request.ts"
 
 /** Sent first on every stream. */
@@ -42,57 +44,140 @@ function sseDoc(operationId: string, summary: string, frame: z.ZodType) {
  *
  * Contract: the listener is registered before `server.connected` is written, so nothing published
  * after the response starts is lost; a slow client does not block publishers (frames are queued per
- * connection and written in order).
+ * connection and written in order). A frame is serialised once per event and stream kind, however
+ * many clients receive it.
  */
 export function eventRoutes(deps: { bus: Bus; cwd: string }) {
   const app = new Hono()
 
   app.get("/event", sseDoc("event.subscribe", "Events of one directory (SSE)", EventFrame), (c) => {
     const directory = requestDirectory(c, deps.cwd)
-    return stream(c, deps.bus, (event) => (event.directory === undefined || event.directory === directory ? wire(event) : undefined))
+    return stream(c, deps.bus, (event) => (event.directory === undefined || event.directory === directory ? directoryFrame(event) : undefined))
   })
 
-  app.get("/global/event", sseDoc("global.event", "Events of every directory (SSE)", GlobalEventFrame), (c) =>
-    stream(c, deps.bus, (event) => {
-      const payload = wire(event)
-      return event.directory === undefined ? { payload } : { directory: event.directory, payload }
-    }),
-  )
+  app.get("/global/event", sseDoc("global.event", "Events of every directory (SSE)", GlobalEventFrame), (c) => stream(c, deps.bus, globalFrame))
 
   return app
 }
 
-function wire(event: BusEvent) {
-  return { id: event.id, type: event.type, properties: event.properties }
+/** SSE frame text of each event, per stream kind; entries go with the events (the bus's buffer). */
+const directoryFrames = new WeakMap<BusEvent, string>()
+const globalFrames = new WeakMap<BusEvent, string>()
+const payloads = new WeakMap<BusEvent, string>()
+
+/** `JSON.stringify({id, type, properties})` of an event, computed once. */
+function payload(event: BusEvent): string {
+  let json = payloads.get(event)
+  if (json === undefined) {
+    json = JSON.stringify({ id: event.id, type: event.type, properties: event.properties })
+    payloads.set(event, json)
+  }
+  return json
 }
 
-function stream(c: Context, bus: Bus, frame: (event: BusEvent) => unknown) {
-  c.header("X-Accel-Buffering", "no")
-  c.header("X-Content-Type-Options", "nosniff")
+/** The `/event` frame of an event. */
+function directoryFrame(event: BusEvent): string {
+  let frame = directoryFrames.get(event)
+  if (frame === undefined) {
+    frame = sseFrame(event.id, payload(event))
+    directoryFrames.set(event, frame)
+  }
+  return frame
+}
+
+/** The `/global/event` frame of an event: the text of `JSON.stringify({directory?, payload})`. */
+function globalFrame(event: BusEvent): string {
+  let frame = globalFrames.get(event)
+  if (frame === undefined) {
+    const data = event.directory === undefined ? `{"payload":${payload(event)}}` : `{"directory":${JSON.stringify(event.directory)},"payload":${payload(event)}}`
+    frame = sseFrame(event.id, data)
+    globalFrames.set(event, frame)
+  }
+  return frame
+}
+
+/**
+ * One SSE frame, as Hono's `writeSSE({data, id})` formats it. `data` is one line (JSON text has no raw
+ * line breaks) and event ids are `evt_` ids, so no escaping is needed.
+ */
+function sseFrame(id: string, data: string): string {
+  return `data: ${data}\nid: ${id}\n\n`
+}
+
+/** Response headers of both streams (Hono's `streamSSE` headers, with OpenCode's `Cache-Control`). */
+const SSE_HEADERS = {
+  "cache-control": "no-cache, no-transform",
+  connection: "keep-alive",
+  "content-type": "text/event-stream",
+  "transfer-encoding": "chunked",
+  vary: "Origin",
+  "x-accel-buffering": "no",
+  "x-content-type-options": "nosniff",
+}
+
+/** A connection's source of frames: subscribes, and returns its unsubscribe function. */
+type FrameSource = (send: (frame: string) => void) => () => void
+
+function stream(c: Context, bus: Bus, frame: (event: BusEvent) => string | undefined) {
   const lastEventID = c.req.header("last-event-id")
-  const response = streamSSE(c, async (sse) => {
-    const queue: Array<{ id: string; data: unknown }> = []
-    let wake: (() => void) | undefined
-    const push = (id: string, data: unknown) => {
-      queue.push({ id, data })
-      wake?.()
-    }
+  const source: FrameSource = (send) => {
     const unsubscribe = bus.subscribe((event) => {
-      const data = frame(event)
-      if (data !== undefined) push(event.id, data)
+      const text = frame(event)
+      if (text !== undefined) send(text)
     })
     const connected = { id: createId("event"), type: ServerConnected.type, properties: {} }
-    push(connected.id, frame({ ...connected, directory: undefined }))
+    send(frame(connected)!)
     if (lastEventID) {
       for (const event of bus.since(lastEventID) ?? []) {
-        const data = frame(event)
-        if (data !== undefined) push(event.id, data)
+        const text = frame(event)
+        if (text !== undefined) send(text)
       }
     }
     const heartbeat = setInterval(() => {
       const beat = { id: createId("event"), type: ServerHeartbeat.type, properties: {} }
-      push(beat.id, frame({ ...beat, directory: undefined }))
+      send(frame(beat)!)
     }, HEARTBEAT_MS)
+    return () => {
+      clearInterval(heartbeat)
+      unsubscribe()
+    }
+  }
+  // Served by Node and untouched by the CORS middleware: write straight to the socket. Otherwise
+  // (in-process `app.fetch`, CORS requests, HEAD) through Hono's stream helper.
+  const node = nodeHttp(c)
+  if (node && c.req.method === "GET" && !isCorsRequest(c, node)) return streamToNode(node, source)
+  return streamToResponse(c, source)
+}
+
+/**
+ * Writes the stream to the Node response directly, each frame as the bus delivers it (no web streams
+ * in between, which cost more than the write itself with many subscribers). `outgoing.write` never
+ * blocks: a slow client's frames wait in its socket buffer.
+ */
+function streamToNode({ outgoing }: NodeHttp, source: FrameSource): Response {
+  outgoing.writeHead(200, SSE_HEADERS)
+  let open = true
+  const stop = source((frame) => {
+    if (open) outgoing.write(frame)
+  })
+  outgoing.once("close", () => {
+    open = false
+    stop()
+  })
+  // Tells @hono/node-server that the response has been written already.
+  return RESPONSE_ALREADY_SENT
+}
+
+function streamToResponse(c: Context, source: FrameSource): Response {
+  c.header("X-Accel-Buffering", "no")
+  c.header("X-Content-Type-Options", "nosniff")
+  const response = streamSSE(c, async (sse) => {
+    const queue: string[] = []
+    let wake: (() => void) | undefined
+    const stop = source((frame) => {
+      queue.push(frame)
+      wake?.()
+    })
     let closed = false
     sse.onAbort(() => {
       closed = true
@@ -105,19 +190,16 @@ function stream(c: Context, bus: Bus, frame: (event: BusEvent) => unknown) {
           wake = undefined
           continue
         }
-        const next = queue.shift()!
-        await write(sse, next.id, next.data)
+        // Everything queued goes out as one chunk.
+        const frames = queue.length === 1 ? queue[0] : queue.join("")
+        queue.length = 0
+        await sse.write(frames)
       }
     } finally {
-      clearInterval(heartbeat)
-      unsubscribe()
+      stop()
     }
   })
   // Hono's helper sets `no-cache`; OpenCode sends `no-cache, no-transform` (keeps proxies from buffering).
   response.headers.set("Cache-Control", "no-cache, no-transform")
   return response
-}
-
-async function write(sse: SSEStreamingApi, id: string, data: unknown) {
-  await sse.writeSSE({ data: JSON.stringify(data), id })
 }
