@@ -1,0 +1,79 @@
+import { existsSync } from "node:fs"
+import type { Kysely } from "kysely"
+import { modelInfo, stepCost } from "../provider/index.ts"
+import type { ProjectCache } from "../session/projects.ts"
+import { repository } from "../session/repository.ts"
+import type { Part, SessionInfo } from "../session/schema.ts"
+import { cacheEfficiency } from "../session/stats.ts"
+import type { Database } from "../storage/index.ts"
+import type { ImportedSession } from "./types.ts"
+
+/** What storing one imported session changed. */
+export interface StoreResult {
+  sessionID: string
+  created: boolean
+  messagesAdded: number
+  partsAdded: number
+}
+
+/**
+ * Stores an imported session in one transaction with upserts keyed by its deterministic IDs, so
+ * importing the same input again changes nothing and a grown file only adds its new records. Fills in
+ * what parsers leave open: the project of the session's directory (`global` when it does not exist on
+ * this machine), Spool's version, a price for steps of known models that carry no cost, and the
+ * session's token and cost totals. Existing sessions keep Spool-side edits (title, archive, metadata
+ * other than `import`).
+ */
+export async function storeImported(db: Kysely<Database>, projects: ProjectCache, version: string, imported: ImportedSession): Promise<StoreResult> {
+  const project = existsSync(imported.info.directory) ? await projects.resolve(imported.info.directory).catch(() => undefined) : undefined
+  const parts = imported.messages.flatMap((message) => message.parts.map((part) => priced(part, message.info)))
+  const totals = { cost: 0, steps: 0, tokens: { input: 0, output: 0, reasoning: 0, cache: { read: 0, write: 0 } } }
+  for (const part of parts) {
+    if (part.type !== "step-finish") continue
+    totals.steps++
+    totals.cost += part.cost
+    totals.tokens.input += part.tokens.input
+    totals.tokens.output += part.tokens.output
+    totals.tokens.reasoning += part.tokens.reasoning
+    totals.tokens.cache.read += part.tokens.cache.read
+    totals.tokens.cache.write += part.tokens.cache.write
+  }
+  return db.transaction().execute(async (trx) => {
+    const existing = await repository.getSession(trx, imported.info.id)
+    const info: SessionInfo = {
+      ...imported.info,
+      projectID: project?.id ?? imported.info.projectID ?? "global",
+      version: imported.info.version || version,
+      cost: totals.cost,
+      tokens: totals.tokens,
+      stats: { steps: totals.steps, cacheEfficiency: cacheEfficiency(totals.tokens) },
+      ...(existing ? { title: existing.title, time: { ...imported.info.time, archived: existing.time.archived } } : {}),
+    }
+    if (!info.projectID) info.projectID = "global"
+    if (existing?.time.archived === undefined) delete info.time.archived
+    await repository.upsertProject(trx, { id: info.projectID, worktree: project?.worktree ?? "/", vcs: project?.vcs }, Date.now())
+    if (existing) await repository.updateSession(trx, info)
+    else await repository.insertSession(trx, info)
+
+    const messageIDs = imported.messages.map((message) => message.info.id)
+    const knownMessages = new Set(await repository.existingIDs(trx, "message", messageIDs))
+    const knownParts = new Set(await repository.existingIDs(trx, "part", parts.map((part) => part.id)))
+    const now = Date.now()
+    for (const message of imported.messages) await repository.upsertMessage(trx, message.info, now)
+    for (const part of parts) await repository.upsertPart(trx, part, now)
+    if (imported.todos) await repository.setTodos(trx, info.id, imported.todos, now)
+    return {
+      sessionID: info.id,
+      created: !existing,
+      messagesAdded: messageIDs.filter((id) => !knownMessages.has(id)).length,
+      partsAdded: parts.filter((part) => !knownParts.has(part.id)).length,
+    }
+  })
+}
+
+/** A step without a recorded cost gets one from the bundled price table when the model is known. */
+function priced(part: Part, message: ImportedSession["messages"][number]["info"]): Part {
+  if (part.type !== "step-finish" || part.cost > 0 || message.role !== "assistant") return part
+  const cost = stepCost(modelInfo(message.modelID), part.tokens)
+  return cost > 0 ? { ...part, cost } : part
+}
