@@ -1,0 +1,122 @@
+import type { Kysely } from "kysely"
+import type { Database } from "../storage/index.ts"
+import type { AssistantMessage, Part, SessionInfo, Tokens } from "./schema.ts"
+import { cacheEfficiency } from "./stats.ts"
+
+/** Filters of `spool stats` over many sessions. */
+export interface UsageFilter {
+  /** Only steps at or after this time (epoch ms). */
+  since?: number
+  /** `spool` for native sessions, else the import source (`claude-code`, `codex`, `opencode`). */
+  source?: string
+  projectID?: string
+  /** Substring of `provider/model`. */
+  model?: string
+  by: "day" | "session" | "model" | "source"
+}
+
+/** One row of the report: usage of a group (a day, session, model or source). */
+export interface UsageRow {
+  key: string
+  sessions: number
+  steps: number
+  tokens: Tokens
+  /** USD. */
+  cost: number
+  cacheEfficiency: number
+  toolCalls: number
+  toolErrors: number
+  /** toolErrors / toolCalls (0 when no calls). */
+  toolErrorRate: number
+}
+
+interface Accumulator {
+  sessions: Set<string>
+  steps: number
+  tokens: Tokens
+  cost: number
+  toolCalls: number
+  toolErrors: number
+}
+
+/**
+ * Usage across sessions (issue 5 `spool stats`): tokens (input, output, reasoning, cache read/write),
+ * cost, cache efficiency, session and step counts, tool calls and their error rate, grouped by day
+ * (UTC, of the step), session, model (`provider/model`) or source. Reads step-finish and tool parts
+ * once, streaming, so memory is bounded by the number of groups.
+ */
+export async function usageReport(db: Kysely<Database>, filter: UsageFilter): Promise<{ rows: UsageRow[]; total: UsageRow }> {
+  const sessions = new Map<string, { source: string; projectID: string; title: string }>()
+  for (const row of await db.selectFrom("session").select(["id", "data"]).execute()) {
+    const info = JSON.parse(row.data) as SessionInfo
+    const source = (info.metadata?.import as { source?: string } | undefined)?.source ?? "spool"
+    sessions.set(row.id, { source, projectID: info.projectID, title: info.title })
+  }
+  const messages = new Map<string, AssistantMessage>()
+  const groups = new Map<string, Accumulator>()
+  const total: Accumulator = { sessions: new Set(), steps: 0, tokens: zero(), cost: 0, toolCalls: 0, toolErrors: 0 }
+  const rows = db
+    .selectFrom("part")
+    .innerJoin("message", "message.id", "part.message_id")
+    .select(["part.session_id as session", "part.data as part", "part.time_created as time", "message.id as message", "message.data as info"])
+    .where("part.type", "in", ["step-finish", "tool"])
+    .$if(filter.since !== undefined, (query) => query.where("part.time_created", ">=", filter.since!))
+    .stream()
+  for await (const row of rows) {
+    const session = sessions.get(row.session)
+    if (!session) continue
+    if (filter.source && session.source !== filter.source) continue
+    if (filter.projectID && session.projectID !== filter.projectID) continue
+    let info = messages.get(row.message)
+    if (!info) {
+      info = JSON.parse(row.info) as AssistantMessage
+      if (messages.size > 10_000) messages.clear()
+      messages.set(row.message, info)
+    }
+    const model = info.role === "assistant" ? `${info.providerID}/${info.modelID}` : "unknown"
+    if (filter.model && !model.includes(filter.model)) continue
+    const key =
+      filter.by === "day" ? new Date(Number(row.time)).toISOString().slice(0, 10) : filter.by === "session" ? row.session : filter.by === "model" ? model : session.source
+    const group = groups.get(key) ?? { sessions: new Set(), steps: 0, tokens: zero(), cost: 0, toolCalls: 0, toolErrors: 0 }
+    groups.set(key, group)
+    const part = JSON.parse(row.part) as Part
+    for (const target of [group, total]) {
+      target.sessions.add(row.session)
+      if (part.type === "step-finish") {
+        target.steps++
+        target.cost += part.cost
+        add(target.tokens, part.tokens)
+      } else if (part.type === "tool") {
+        target.toolCalls++
+        if (part.state.status === "error") target.toolErrors++
+      }
+    }
+  }
+  const toRow = (key: string, group: Accumulator): UsageRow => ({
+    key,
+    sessions: group.sessions.size,
+    steps: group.steps,
+    tokens: group.tokens,
+    cost: group.cost,
+    cacheEfficiency: cacheEfficiency(group.tokens),
+    toolCalls: group.toolCalls,
+    toolErrors: group.toolErrors,
+    toolErrorRate: group.toolCalls > 0 ? group.toolErrors / group.toolCalls : 0,
+  })
+  return {
+    rows: [...groups.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([key, group]) => toRow(key, group)),
+    total: toRow("total", total),
+  }
+}
+
+function zero(): Tokens {
+  return { input: 0, output: 0, reasoning: 0, cache: { read: 0, write: 0 } }
+}
+
+function add(target: Tokens, tokens: Tokens) {
+  target.input += tokens.input
+  target.output += tokens.output
+  target.reasoning += tokens.reasoning
+  target.cache.read += tokens.cache.read
+  target.cache.write += tokens.cache.write
+}
