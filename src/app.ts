@@ -20,6 +20,8 @@ import {
 import { openSqlite } from "./storage/index.ts"
 import { createFileGuardRegistry } from "./tool/index.ts"
 import { loadInstructions } from "./instruction/index.ts"
+import type { ImportInput } from "./importer/discover.ts"
+import type { ImportOptions } from "./importer/run.ts"
 import { createLogger, type Logger } from "./util/log.ts"
 
 /** Spool's version, from package.json; stamped on sessions as `version`. */
@@ -107,6 +109,11 @@ export async function createApp(options: AppOptions = {}) {
     status,
     http,
     log,
+    /** Imports sessions of other tools (see `importer/run.ts`); parsers are passed in to keep them lazy. */
+    async importSessions(inputs: ImportInput[], options: Pick<ImportOptions, "force" | "onProgress" | "parsers">) {
+      const { runImport } = await import("./importer/run.ts")
+      return runImport({ db, projects, version: VERSION, inputs, ...options })
+    },
     /** Prunes snapshot trees no session references and deletes orphaned stores. */
     gc,
     /** Runs `gc` one minute after start and then hourly, in the background (`spool serve`). */

@@ -6,7 +6,8 @@ type Executor = Kysely<Database> | Transaction<Database>
 
 /** Filters of `GET /session` (spec 11.5, plus Spool's cursor and archive filter). */
 export interface SessionListFilter {
-  projectID: string
+  /** Only this project's sessions; every project when undefined (`spool search`). */
+  projectID?: string
   /** Exact directory match; only applied when the client passed `?directory=`. */
   directory?: string
   /** Only root sessions (no parentID). */
@@ -80,7 +81,8 @@ export const repository = {
   },
 
   async listSessions(db: Executor, filter: SessionListFilter): Promise<Page<SessionInfo>> {
-    let query = db.selectFrom("session").select(["id", "time_updated", "data"]).where("project_id", "=", filter.projectID)
+    let query = db.selectFrom("session").select(["id", "time_updated", "data"])
+    if (filter.projectID !== undefined) query = query.where("project_id", "=", filter.projectID)
     if (filter.directory !== undefined) query = query.where("directory", "=", filter.directory)
     if (filter.roots) query = query.where("parent_id", "is", null)
     if (filter.start !== undefined) query = query.where("time_updated", ">=", filter.start)

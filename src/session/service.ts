@@ -32,6 +32,8 @@ export interface ListOptions {
   archived?: boolean
   limit?: number
   before?: Cursor
+  /** Every project, not just the directory's (`spool search`). */
+  allProjects?: boolean
 }
 
 const DEFAULT_LIST_LIMIT = 100
@@ -85,9 +87,9 @@ export function createSessionService(deps: SessionServiceDeps) {
   }
 
   async function list(options: ListOptions): Promise<Page<SessionInfo>> {
-    const project = await projects.resolve(options.directory)
+    const project = options.allProjects ? undefined : await projects.resolve(options.directory)
     const page = await repository.listSessions(db, {
-      projectID: project.id,
+      projectID: project?.id,
       directory: options.exactDirectory ? resolve(options.directory) : undefined,
       roots: options.roots,
       start: options.start,
