@@ -48,7 +48,10 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
         summary.problems.push({ path, message: "cannot read" })
         continue
       }
-      files.push({ source: input.source, path, size: info.isFile() ? info.size : 0, mtime: Math.floor(info.mtimeMs) })
+      // A SQLite source in WAL mode keeps new data in `-wal`: it counts towards "changed".
+      const wal = path.endsWith(".db") ? await stat(`${path}-wal`).catch(() => undefined) : undefined
+      const size = (info.isFile() ? info.size : 0) + (wal?.size ?? 0)
+      files.push({ source: input.source, path, size, mtime: Math.floor(Math.max(info.mtimeMs, wal?.mtimeMs ?? 0)) })
     }
   }
   const totalBytes = files.reduce((sum, file) => sum + file.size, 0)
