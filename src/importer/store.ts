@@ -21,32 +21,18 @@ export interface StoreResult {
  * importing the same input again changes nothing and a grown file only adds its new records. Fills in
  * what parsers leave open: the project of the session's directory (`global` when it does not exist on
  * this machine), Spool's version, a price for steps of known models that carry no cost, and the
- * session's token and cost totals. Existing sessions keep Spool-side edits (title, archive, metadata
+ * session's token and cost totals (over every step stored for it, not just this input's). Existing sessions keep Spool-side edits (title, archive, metadata
  * other than `import`).
  */
 export async function storeImported(db: Kysely<Database>, projects: ProjectCache, version: string, imported: ImportedSession): Promise<StoreResult> {
   const project = existsSync(imported.info.directory) ? await projects.resolve(imported.info.directory).catch(() => undefined) : undefined
   const parts = imported.messages.flatMap((message) => message.parts.map((part) => priced(part, message.info)))
-  const totals = { cost: 0, steps: 0, tokens: { input: 0, output: 0, reasoning: 0, cache: { read: 0, write: 0 } } }
-  for (const part of parts) {
-    if (part.type !== "step-finish") continue
-    totals.steps++
-    totals.cost += part.cost
-    totals.tokens.input += part.tokens.input
-    totals.tokens.output += part.tokens.output
-    totals.tokens.reasoning += part.tokens.reasoning
-    totals.tokens.cache.read += part.tokens.cache.read
-    totals.tokens.cache.write += part.tokens.cache.write
-  }
   return db.transaction().execute(async (trx) => {
     const existing = await repository.getSession(trx, imported.info.id)
     const info: SessionInfo = {
       ...imported.info,
       projectID: project?.id ?? imported.info.projectID ?? "global",
       version: imported.info.version || version,
-      cost: totals.cost,
-      tokens: totals.tokens,
-      stats: { steps: totals.steps, cacheEfficiency: cacheEfficiency(totals.tokens) },
       ...(existing ? { title: existing.title, time: { ...imported.info.time, archived: existing.time.archived } } : {}),
     }
     if (!info.projectID) info.projectID = "global"
@@ -62,6 +48,9 @@ export async function storeImported(db: Kysely<Database>, projects: ProjectCache
     for (const message of imported.messages) await repository.upsertMessage(trx, message.info, now)
     for (const part of parts) await repository.upsertPart(trx, part, now)
     if (imported.todos) await repository.setTodos(trx, info.id, imported.todos, now)
+    // Totals over everything stored for the session (an earlier, longer import of it included).
+    const usage = await repository.usage(trx, info.id)
+    await repository.updateSession(trx, { ...info, cost: usage.cost, tokens: usage.tokens, stats: { steps: usage.steps, cacheEfficiency: cacheEfficiency(usage.tokens) } })
     return {
       sessionID: info.id,
       created: !existing,
