@@ -77,6 +77,18 @@ describe("spool import", () => {
     expect(again).toMatchObject({ files: 5, unchanged: 5, sessions: { created: 0, updated: 0 }, messagesAdded: 0, partsAdded: 0 })
     const forced = await importJson("--force", "--from", "claude-code", join(inputs.path, "claude-code"))
     expect(forced).toMatchObject({ sessions: { created: 0 }, messagesAdded: 0, partsAdded: 0 })
+
+    // spool stats over everything: per source, and the total equals the sum of the groups.
+    const stats = JSON.parse((await spool("stats", "--json", "--by", "source")).stdout) as {
+      rows: Array<{ key: string; sessions: number; steps: number; tokens: { input: number; cache: { read: number } }; toolCalls: number; toolErrorRate: number }>
+      total: { sessions: number; tokens: { input: number; cache: { read: number } } }
+    }
+    expect(stats.rows.map((row) => row.key).sort()).toEqual(["claude-code", "codex", "opencode"])
+    expect(stats.rows.reduce((sum, row) => sum + row.tokens.input, 0)).toBe(stats.total.tokens.input)
+    expect(stats.rows.reduce((sum, row) => sum + row.tokens.cache.read, 0)).toBe(stats.total.tokens.cache.read)
+    // The OpenCode export's only session: 12,672 cache-read tokens in its last step (see the fixture).
+    expect(stats.rows.find((row) => row.key === "opencode")?.tokens.cache.read).toBe(12672)
+    expect(stats.rows.find((row) => row.key === "claude-code")!.toolCalls).toBeGreaterThan(20)
   })
 
   test("a grown file adds only its new records; corrupt lines are reported with their line numbers and skipped", async () => {
