@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { performance } from "node:perf_hooks"
+import { percentile } from "./lib/stats.ts"
 import { createBus } from "../src/bus/index.ts"
 import { createId } from "../src/id/index.ts"
 import { preparePrompt } from "../src/provider/cache.ts"
@@ -26,10 +27,6 @@ export interface PromptBenchResult {
   p99Ms: number
 }
 
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]
-}
 
 export async function promptBench(options: { messages?: number; runs?: number } = {}): Promise<PromptBenchResult> {
   const dir = mkdtempSync(join(tmpdir(), "spool-bench-prompt-"))

@@ -14,6 +14,7 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { performance } from "node:perf_hooks"
+import { percentile } from "./lib/stats.ts"
 import { parseArgs } from "node:util"
 import { randomBytes } from "node:crypto"
 import { createApp } from "../src/app.ts"
@@ -32,10 +33,6 @@ export interface SnapshotBenchResult {
   growthSteps: number
 }
 
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]
-}
 
 function git(cwd: string, ...args: string[]) {
   return execFileSync("git", ["-c", "user.email=bench@spool", "-c", "user.name=bench", ...args], { cwd, maxBuffer: 1024 * 1024 * 1024 })

@@ -26,36 +26,19 @@ export function registerStats(program: Command) {
           process.stdout.write(JSON.stringify(stats, null, 2) + "\n")
           return
         }
-        const header = ["step", "model", "reason", "input", "output", "reasoning", "cache read", "cache write", "cost $", "cache eff."]
-        const rows = stats.steps.map((step, index) => [
-          String(index + 1),
-          step.modelID,
-          step.reason,
-          String(step.tokens.input),
-          String(step.tokens.output),
-          String(step.tokens.reasoning),
-          String(step.tokens.cache.read),
-          String(step.tokens.cache.write),
-          step.cost.toFixed(4),
-          `${(step.cacheEfficiency * 100).toFixed(1)}%`,
-        ])
+        const usage = (tokens: StepTokens, cost: number, efficiency: number) => [
+          String(tokens.input),
+          String(tokens.output),
+          String(tokens.reasoning),
+          String(tokens.cache.read),
+          String(tokens.cache.write),
+          cost.toFixed(4),
+          percent(efficiency),
+        ]
+        const rows = stats.steps.map((step, index) => [String(index + 1), step.modelID, step.reason, ...usage(step.tokens, step.cost, step.cacheEfficiency)])
         const { total } = stats
-        rows.push([
-          "total",
-          "",
-          `${total.steps} steps`,
-          String(total.tokens.input),
-          String(total.tokens.output),
-          String(total.tokens.reasoning),
-          String(total.tokens.cache.read),
-          String(total.tokens.cache.write),
-          total.cost.toFixed(4),
-          `${(total.cacheEfficiency * 100).toFixed(1)}%`,
-        ])
-        const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)))
-        const line = (cells: string[]) => cells.map((cell, column) => (column < 3 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join("  ")
-        process.stdout.write(line(header) + "\n")
-        for (const row of rows) process.stdout.write(line(row) + "\n")
+        rows.push(["total", "", `${total.steps} steps`, ...usage(total.tokens, total.cost, total.cacheEfficiency)])
+        printTable(["step", "model", "reason", ...USAGE_COLUMNS], rows, 3)
       }),
     )
 }
@@ -70,7 +53,6 @@ async function printUsage(app: App, options: { json?: boolean; since?: string; s
     process.stdout.write(JSON.stringify(report, null, 2) + "\n")
     return
   }
-  const header = [options.by, "sessions", "steps", "input", "output", "reasoning", "cache read", "cache write", "cost $", "cache eff.", "tool calls", "tool err."]
   const cells = [...report.rows, report.total].map((row) => [
     row.key,
     String(row.sessions),
@@ -81,12 +63,30 @@ async function printUsage(app: App, options: { json?: boolean; since?: string; s
     String(row.tokens.cache.read),
     String(row.tokens.cache.write),
     row.cost.toFixed(4),
-    `${(row.cacheEfficiency * 100).toFixed(1)}%`,
+    percent(row.cacheEfficiency),
     String(row.toolCalls),
-    `${(row.toolErrorRate * 100).toFixed(1)}%`,
+    percent(row.toolErrorRate),
   ])
-  const widths = header.map((title, column) => Math.max(title.length, ...cells.map((row) => row[column].length)))
-  const line = (row: string[]) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join("  ")
+  printTable([options.by, "sessions", "steps", ...USAGE_COLUMNS, "tool calls", "tool err."], cells, 1)
+}
+
+const USAGE_COLUMNS = ["input", "output", "reasoning", "cache read", "cache write", "cost $", "cache eff."]
+
+interface StepTokens {
+  input: number
+  output: number
+  reasoning: number
+  cache: { read: number; write: number }
+}
+
+function percent(value: number): string {
+  return `${(value * 100).toFixed(1)}%`
+}
+
+/** Writes an aligned table: the first `left` columns left-aligned, numbers right-aligned. */
+function printTable(header: string[], rows: string[][], left: number) {
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)))
+  const line = (cells: string[]) => cells.map((cell, column) => (column < left ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join("  ")
   process.stdout.write(line(header) + "\n")
-  for (const row of cells) process.stdout.write(line(row) + "\n")
+  for (const row of rows) process.stdout.write(line(row) + "\n")
 }
