@@ -42,17 +42,9 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
   const summary: ImportSummary = { files: 0, unchanged: 0, sessions: { created: 0, updated: 0 }, messagesAdded: 0, partsAdded: 0, problems: [], bySource: {} }
   const files: Array<{ source: ImportSource; path: string; size: number; mtime: number }> = []
   for (const input of options.inputs) {
-    for (const path of await filesOf(input)) {
-      const info = await stat(path).catch(() => undefined)
-      if (!info) {
-        summary.problems.push({ path, message: "cannot read" })
-        continue
-      }
-      // A SQLite source in WAL mode keeps new data in `-wal`: it counts towards "changed".
-      const wal = path.endsWith(".db") ? await stat(`${path}-wal`).catch(() => undefined) : undefined
-      const size = (info.isFile() ? info.size : 0) + (wal?.size ?? 0)
-      files.push({ source: input.source, path, size, mtime: Math.floor(Math.max(info.mtimeMs, wal?.mtimeMs ?? 0)) })
-    }
+    const units = await unitsOf(input)
+    if (units.length === 0) summary.problems.push({ path: input.path, message: "cannot read (or holds no sessions)" })
+    for (const unit of units) files.push({ source: input.source, ...unit })
   }
   const totalBytes = files.reduce((sum, file) => sum + file.size, 0)
   let doneBytes = 0
@@ -68,21 +60,35 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
       continue
     }
     let sessions = 0
-    for await (const item of options.parsers[file.source](file.path)) {
-      if (item.type === "problem") summary.problems.push(item.problem)
-      else if (item.type === "progress") options.onProgress?.(doneBytes + Math.min(item.bytes, file.size), totalBytes, file.path)
-      else {
-        const result = await storeImported(options.db, options.projects, options.version, item.session)
-        sessions++
-        if (result.created) summary.sessions.created++
-        else summary.sessions.updated++
-        summary.messagesAdded += result.messagesAdded
-        summary.partsAdded += result.partsAdded
+    let failed = false
+    try {
+      for await (const item of options.parsers[file.source](file.path)) {
+        if (item.type === "problem") summary.problems.push(item.problem)
+        else if (item.type === "progress") options.onProgress?.(doneBytes + Math.min(item.bytes, file.size), totalBytes, file.path)
+        else {
+          try {
+            const result = await storeImported(options.db, options.projects, options.version, item.session)
+            sessions++
+            if (result.created) summary.sessions.created++
+            else summary.sessions.updated++
+            summary.messagesAdded += result.messagesAdded
+            summary.partsAdded += result.partsAdded
+          } catch (error) {
+            // One session that cannot be stored must not stop the others (nothing of it was written).
+            failed = true
+            summary.problems.push({ path: file.path, message: `session ${item.session.info.id} not stored: ${(error as Error).message}` })
+          }
+        }
       }
+    } catch (error) {
+      failed = true
+      summary.problems.push({ path: file.path, message: `import stopped: ${(error as Error).message}` })
     }
     bucket.sessions += sessions
     doneBytes += file.size
     options.onProgress?.(doneBytes, totalBytes, file.path)
+    // A failed unit is not recorded, so the next run tries it again.
+    if (failed) continue
     await options.db
       .insertInto("import_file")
       .values({ path: file.path, source: file.source, size: file.size, mtime: file.mtime, sessions, time_imported: Date.now() })
@@ -92,19 +98,53 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
   return summary
 }
 
-/** The files of an input: JSONL sources are walked for `*.jsonl`; OpenCode inputs are taken whole. */
-async function filesOf(input: ImportInput): Promise<string[]> {
+/**
+ * The units an input is parsed in, each with the size and mtime the ledger compares: OpenCode inputs
+ * whole (a SQLite file counts its `-wal`); Codex rollouts file by file; Claude Code project folders
+ * whole, because a resumed or forked session repeats earlier responses in another file of the same
+ * project and the usage must be counted once across them (transcript-formats 1.7).
+ */
+async function unitsOf(input: ImportInput): Promise<Array<{ path: string; size: number; mtime: number }>> {
   const info = await stat(input.path).catch(() => undefined)
-  if (!info) return [input.path]
-  if (!info.isDirectory() || input.source === "opencode") return [input.path]
-  const found: string[] = []
-  const walk = async (dir: string) => {
-    for (const entry of (await readdir(dir, { withFileTypes: true }).catch(() => [])).sort((a, b) => a.name.localeCompare(b.name))) {
-      const full = join(dir, entry.name)
-      if (entry.isDirectory()) await walk(full)
-      else if (entry.isFile() && entry.name.endsWith(".jsonl")) found.push(full)
+  if (!info) return []
+  if (info.isFile()) {
+    const wal = input.path.endsWith(".db") ? await stat(`${input.path}-wal`).catch(() => undefined) : undefined
+    return [{ path: input.path, size: info.size + (wal?.size ?? 0), mtime: Math.floor(Math.max(info.mtimeMs, wal?.mtimeMs ?? 0)) }]
+  }
+  if (input.source === "opencode") return [{ path: input.path, ...(await jsonlFootprint(input.path, () => true)) }]
+  const units: Array<{ path: string; size: number; mtime: number }> = []
+  const entries = (await readdir(input.path, { withFileTypes: true }).catch(() => [])).sort((a, b) => a.name.localeCompare(b.name))
+  const projectFolders = input.source === "claude-code" && entries.some((entry) => entry.isDirectory())
+  for (const entry of entries) {
+    const full = join(input.path, entry.name)
+    if (entry.isDirectory() && projectFolders) {
+      const footprint = await jsonlFootprint(full, (name) => name.endsWith(".jsonl"))
+      if (footprint.size > 0) units.push({ path: full, ...footprint })
+    } else if (entry.isDirectory()) {
+      units.push(...(await unitsOf({ source: input.source, path: full })))
+    } else if (entry.isFile() && entry.name.endsWith(".jsonl")) {
+      const file = await stat(full)
+      units.push({ path: full, size: file.size, mtime: Math.floor(file.mtimeMs) })
     }
   }
-  await walk(input.path)
-  return found
+  return units
+}
+
+/** Total size and newest mtime of the matching files under a directory. */
+async function jsonlFootprint(dir: string, match: (name: string) => boolean): Promise<{ size: number; mtime: number }> {
+  let size = 0
+  let mtime = 0
+  const walk = async (path: string) => {
+    for (const entry of await readdir(path, { withFileTypes: true }).catch(() => [])) {
+      const full = join(path, entry.name)
+      if (entry.isDirectory()) await walk(full)
+      else if (entry.isFile() && match(entry.name)) {
+        const info = await stat(full)
+        size += info.size
+        mtime = Math.max(mtime, Math.floor(info.mtimeMs))
+      }
+    }
+  }
+  await walk(dir)
+  return { size, mtime }
 }

@@ -46,7 +46,14 @@ export async function storeImported(db: Kysely<Database>, projects: ProjectCache
     const knownParts = new Set(await repository.existingIDs(trx, "part", parts.map((part) => part.id)))
     const now = Date.now()
     for (const message of imported.messages) await repository.upsertMessage(trx, message.info, now)
-    for (const part of parts) await repository.upsertPart(trx, part, now)
+    const messageTime = new Map(imported.messages.map((message) => [message.info.id, message.info.time.created]))
+    const index = new Map<string, number>()
+    for (const part of parts) {
+      // Parts keep their source order: the message's time plus the part's position.
+      const position = index.get(part.messageID) ?? 0
+      index.set(part.messageID, position + 1)
+      await repository.upsertPart(trx, part, now, (messageTime.get(part.messageID) ?? now) + position)
+    }
     if (imported.todos) await repository.setTodos(trx, info.id, imported.todos, now)
     // Totals over everything stored for the session (an earlier, longer import of it included).
     const usage = await repository.usage(trx, info.id)

@@ -14,6 +14,9 @@ export interface ModelInfo {
 const table: Record<string, ModelInfo> = {
   "claude-opus-4": { cost: { input: 15, output: 75, cacheRead: 1.5, cacheWrite: 18.75 }, limit: { context: 200_000, output: 32_000 } },
   "claude-opus-4-1": { cost: { input: 15, output: 75, cacheRead: 1.5, cacheWrite: 18.75 }, limit: { context: 200_000, output: 32_000 } },
+  "claude-opus-4-6": { cost: { input: 5, output: 25, cacheRead: 0.5, cacheWrite: 6.25 }, limit: { context: 200_000, output: 64_000 } },
+  "claude-sonnet-4-6": { cost: { input: 3, output: 15, cacheRead: 0.3, cacheWrite: 3.75 }, limit: { context: 200_000, output: 64_000 } },
+  "claude-3-7-sonnet": { cost: { input: 3, output: 15, cacheRead: 0.3, cacheWrite: 3.75 }, limit: { context: 200_000, output: 64_000 } },
   "claude-opus-4-5": { cost: { input: 5, output: 25, cacheRead: 0.5, cacheWrite: 6.25 }, limit: { context: 200_000, output: 64_000 } },
   "claude-sonnet-4": { cost: { input: 3, output: 15, cacheRead: 0.3, cacheWrite: 3.75 }, limit: { context: 200_000, output: 64_000 } },
   "claude-sonnet-4-5": { cost: { input: 3, output: 15, cacheRead: 0.3, cacheWrite: 3.75 }, limit: { context: 200_000, output: 64_000 } },

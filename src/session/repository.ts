@@ -214,19 +214,27 @@ export const repository = {
 
   /** Which of the given message or part IDs are already stored (in any session). */
   async existingIDs(db: Executor, table: "message" | "part", ids: string[]): Promise<string[]> {
-    if (ids.length === 0) return []
-    const rows = await db.selectFrom(table).select("id").where("id", "in", ids).execute()
-    return rows.map((row) => row.id)
+    const found: string[] = []
+    // Chunked: SQLite allows at most 32,766 bound variables in one statement.
+    for (let offset = 0; offset < ids.length; offset += 500) {
+      const rows = await db.selectFrom(table).select("id").where("id", "in", ids.slice(offset, offset + 500)).execute()
+      for (const row of rows) found.push(row.id)
+    }
+    return found
   },
 
   async deleteMessage(db: Executor, messageID: string) {
     await db.deleteFrom("message").where("id", "=", messageID).execute()
   },
 
-  async upsertPart(db: Executor, part: Part, now: number) {
+  /**
+   * Inserts or replaces a part. `created` orders parts within their message (default `now`); imports
+   * pass the message's time plus the part's index, since all of a message's parts share one timestamp.
+   */
+  async upsertPart(db: Executor, part: Part, now: number, created = now) {
     await db
       .insertInto("part")
-      .values({ id: part.id, message_id: part.messageID, session_id: part.sessionID, type: part.type, time_created: now, time_updated: now, data: JSON.stringify(part) })
+      .values({ id: part.id, message_id: part.messageID, session_id: part.sessionID, type: part.type, time_created: created, time_updated: now, data: JSON.stringify(part) })
       .onConflict((conflict) => conflict.column("id").doUpdateSet({ time_updated: now, data: JSON.stringify(part) }))
       .execute()
   },
@@ -295,7 +303,18 @@ export const repository = {
 
   /** Parts that were still streaming or running when the process stopped. */
   async unfinishedParts(db: Executor): Promise<Part[]> {
-    const rows = await db.selectFrom("part").select("data").where("type", "in", ["tool", "text", "reasoning"]).execute()
+    // Filtered in SQL so start-up does not parse every part of a large database (SQLite JSON functions;
+    // the PostgreSQL dialect will use its JSON operators here).
+    const rows = await db
+      .selectFrom("part")
+      .select("data")
+      .where((eb) =>
+        eb.or([
+          eb.and([eb("type", "=", "tool"), eb(sql`json_extract(data, '$.state.status')`, "in", ["pending", "running"])]),
+          eb.and([eb("type", "in", ["text", "reasoning"]), eb(sql`json_extract(data, '$.time.start')`, "is not", null), eb(sql`json_extract(data, '$.time.end')`, "is", null)]),
+        ]),
+      )
+      .execute()
     return rows
       .map((row) => parse<Part>(row.data))
       .filter((part) =>
@@ -307,7 +326,7 @@ export const repository = {
 
   /** Assistant messages that never completed (no `time.completed`). */
   async unfinishedAssistants(db: Executor): Promise<Message[]> {
-    const rows = await db.selectFrom("message").select("data").where("role", "=", "assistant").execute()
+    const rows = await db.selectFrom("message").select("data").where("role", "=", "assistant").where(sql`json_extract(data, '$.time.completed')`, "is", null).execute()
     return rows.map((row) => parse<Message>(row.data)).filter((message) => message.role === "assistant" && message.time.completed === undefined)
   },
 

@@ -136,8 +136,13 @@ describe("spool import", () => {
 
       const exported = await spool("export", session!.id)
       expect(exported.code).toBe(0)
-      const json = JSON.parse(exported.stdout) as { info: { id: string }; messages: Array<{ info: { id: string }; parts: unknown[] }> }
+      const json = JSON.parse(exported.stdout) as { info: { id: string }; messages: Array<{ info: { id: string; role: string }; parts: Array<{ type: string }> }> }
       expect(json.info.id).toBe(session!.id)
+      // Parts are listed in source order: every imported model call is bracketed by its step parts.
+      for (const message of json.messages.filter((message) => message.info.role === "assistant" && message.parts.some((part) => part.type === "step-start"))) {
+        expect(message.parts[0].type).toBe("step-start")
+        expect(message.parts.at(-1)!.type).toBe("step-finish")
+      }
       const file = join(inputs.path, "export.json")
       writeFileSync(file, exported.stdout)
       const reimport = await importJson("--from", "opencode", file)
