@@ -7,7 +7,12 @@
  *   npm run bench -- --quick              # smaller counts, for a smoke run
  *   options: --opencode-dir DIR (default $BENCH_OPENCODE_DIR or /tmp/oc; holds node_modules/opencode-*)
  *            --spool-dir DIR (run Spool from another checkout, for A/B runs; default this one)
+ *            --spool-source (run Spool's TypeScript sources, not its production bundle)
  *            --out FILE (default bench/results.json)   --keep (keep the temp dirs and server logs)
+ *
+ * Spool runs as `npm start` runs it: the production bundle `dist/spool.js`, rebuilt first if stale
+ * (`scripts/bundle.ts --if-stale`); checkouts without that script, or `--spool-source`, run
+ * `src/cli/main.ts`. Node's compile cache (os.tmpdir()) persists across runs, as it does for users.
  *
  * Per server, in this order (each server in its own temp HOME/XDG/data dirs, on a free port, with one
  * temp git repo sent as `x-opencode-directory` / `?directory=`):
@@ -43,6 +48,7 @@ import {
   memoryMiB,
   openCodeVersion,
   spawnOpenCode,
+  prepareSpool,
   spawnSpool,
   tempDir,
   waitUntilReady,
@@ -61,16 +67,19 @@ const { values: args } = parseArgs({
     opencode: { type: "boolean", default: false },
     "opencode-dir": { type: "string", default: process.env.BENCH_OPENCODE_DIR ?? "/tmp/oc" },
     "spool-dir": { type: "string", default: REPO_ROOT },
+    "spool-source": { type: "boolean", default: false },
     out: { type: "string", default: join(REPO_ROOT, "bench", "results.json") },
     keep: { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
   },
 })
 if (args.help) {
-  process.stdout.write("usage: npm run bench -- [--quick] [--opencode] [--opencode-dir DIR] [--spool-dir DIR] [--out FILE] [--keep]\n")
+  process.stdout.write("usage: npm run bench -- [--quick] [--opencode] [--opencode-dir DIR] [--spool-dir DIR] [--spool-source] [--out FILE] [--keep]\n")
   process.exit(0)
 }
 const spoolDir = resolve(args["spool-dir"])
+/** What `spawnSpool` runs; set by `main()` (building the bundle if needed). */
+let spoolEntry = ""
 const withOpenCode = args.opencode || ["1", "true", "yes"].includes((process.env.BENCH_OPENCODE ?? "").toLowerCase())
 
 /** Workload sizes. */
@@ -111,7 +120,7 @@ function log(message: string) {
 }
 
 function spawnServer(kind: ServerKind, options: SpawnOptions, openCodeBin?: string): ServerProcess {
-  const server = kind === "spool" ? spawnSpool(options, spoolDir) : spawnOpenCode(openCodeBin!, options)
+  const server = kind === "spool" ? spawnSpool(options, spoolEntry) : spawnOpenCode(openCodeBin!, options)
   live.add(server)
   void server.exited.then(() => live.delete(server))
   return server
@@ -375,6 +384,8 @@ async function main(): Promise<number> {
     else if (version !== OPENCODE_VERSION) log(`note: OpenCode is ${version}, not ${OPENCODE_VERSION}`)
   }
 
+  spoolEntry = prepareSpool(spoolDir, { source: args["spool-source"] })
+  log(`spool: running ${relative(spoolDir, spoolEntry)}`)
   const spool = await runSuite("spool")
   let opencode: SuiteResult | undefined
   if (withOpenCode && !openCodeSkipped) {
@@ -393,6 +404,7 @@ async function main(): Promise<number> {
     `SSE: ${plan.subscribers} \`GET /event\` streams, ${plan.sseCreates} creates one at a time; latency from sending the create request to the chunk with that session's \`session.created\`, per subscriber.`,
     `Server CPU: utime + stime of the server process (all threads, /proc/<pid>/stat, 10 ms ticks) over a phase ÷ its requests; unlike latency it excludes the client's share of the machine.`,
     `Cold start: spawn → first 200 of \`GET /session\` polled every 5 ms, fresh data dirs each run. RSS: VmRSS of the server pid, idle = 1 s after the first 200, after load = 2 s after the SSE test.`,
+    `Spool ran as \`node ${relative(spoolDir, spoolEntry)} serve\`${spoolEntry.endsWith("spool.js") ? " (the production bundle, as \`npm start\`)" : " (TypeScript sources)"}.`,
     `Machine: ${cpus().length} CPUs (${cpus()[0]?.model ?? "?"}), shared by client and server; load average ${loadStart[0].toFixed(2)} at start, ${loadEnd[0].toFixed(2)} at end. Total ${((performance.now() - started) / 1000).toFixed(0)} s.`,
   ]
   if (withOpenCode && openCodeSkipped) notes.push(`OpenCode skipped: ${openCodeSkipped}`)
@@ -409,7 +421,7 @@ async function main(): Promise<number> {
     mode: args.quick ? "quick" : "full",
     plan,
     machine: { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model, loadavgStart: loadStart, loadavgEnd: loadEnd },
-    spool: { ...spool, commit: gitDescribe() },
+    spool: { ...spool, commit: gitDescribe(), entry: relative(spoolDir, spoolEntry) },
     opencode: opencode ?? (withOpenCode ? { skipped: openCodeSkipped } : undefined),
     table,
   }

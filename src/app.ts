@@ -49,6 +49,9 @@ export async function createApp(options: AppOptions = {}) {
   const cwd = resolve(options.cwd ?? process.cwd())
   const log = options.log ?? createLogger()
   const dataDir = options.dataDir ?? dataDirectory(env)
+  // The server directory's project (three git commands) resolves while the database opens.
+  const projects = createProjectCache()
+  void projects.resolve(cwd).catch(() => {})
   const db = await openSqlite(join(dataDir, "spool.db"))
   const bus = createBus()
   const writer = createWriter(db, bus)
@@ -56,7 +59,6 @@ export async function createApp(options: AppOptions = {}) {
 
   let config: Config = loadConfig(cwd, env)
   const status = createStatusMap(bus)
-  const projects = createProjectCache()
   const sessions = createSessionService({ writer, projects, status, version: VERSION })
   const snapshots = createSnapshotRegistry({ dataDir, enabled: config.snapshot?.enabled, maxFileBytes: config.snapshot?.maxFileBytes })
   const files = createFileGuardRegistry({ lockDir: join(dataDir, "locks") })

@@ -1,6 +1,7 @@
 /**
  * Spawning the servers under test as child processes, each isolated in its own temp directories:
- * Spool (`node src/cli/main.ts serve`, data in `SPOOL_DATA_DIR`) and, when installed, the real
+ * Spool (`node dist/spool.js serve`, the production bundle, or `node src/cli/main.ts serve`; data in
+ * `SPOOL_DATA_DIR`) and, when installed, the real
  * OpenCode server (`opencode serve`, npm `opencode-ai`, started offline as in
  * `test/compat/start-opencode.sh`: clean environment, HOME and XDG_* in temp dirs, outbound fetches
  * disabled, `--pure`). Also: free ports, a scratch git repository, readiness polling (cold start),
@@ -122,12 +123,23 @@ function start(kind: ServerKind, command: string, args: string[], env: NodeJS.Pr
 }
 
 /**
- * Spawns `node src/cli/main.ts serve` of the Spool checkout `checkout` (default: this one) with the
+ * The entry point to run Spool from a checkout: its production bundle `dist/spool.js` (what
+ * `npm start` runs), built first with `scripts/bundle.ts --if-stale`; or, with `source` or for a
+ * checkout without that script (an older commit in an A/B run), `src/cli/main.ts`.
+ */
+export function prepareSpool(checkout = REPO_ROOT, options: { source?: boolean } = {}): string {
+  if (options.source || !existsSync(join(checkout, "scripts", "bundle.ts"))) return join(checkout, "src", "cli", "main.ts")
+  execFileSync(process.execPath, [join(checkout, "scripts", "bundle.ts"), "--if-stale"], { cwd: checkout, stdio: ["ignore", "ignore", "inherit"] })
+  return join(checkout, "dist", "spool.js")
+}
+
+/**
+ * Spawns `node <entry> serve` (see `prepareSpool`; default the sources of this checkout) with the
  * running Node binary (Node 24 under `npm run bench`).
  */
-export function spawnSpool(options: SpawnOptions, checkout = REPO_ROOT): ServerProcess {
+export function spawnSpool(options: SpawnOptions, entry = join(REPO_ROOT, "src", "cli", "main.ts")): ServerProcess {
   const env = { ...isolatedEnv(options.root), SPOOL_DATA_DIR: join(options.root, "spool-data") }
-  const args = [join(checkout, "src/cli/main.ts"), "serve", "--port", String(options.port), "--hostname", "127.0.0.1", "--dir", options.cwd]
+  const args = [entry, "serve", "--port", String(options.port), "--hostname", "127.0.0.1", "--dir", options.cwd]
   return start("spool", process.execPath, args, env, options)
 }
 

@@ -1,26 +1,36 @@
 #!/usr/bin/env node
-import { Command } from "commander"
-import { createRequire } from "node:module"
-import { printError } from "./util.ts"
-import { registerRun } from "./run.ts"
-import { registerServe } from "./serve.ts"
-import { registerSession } from "./session.ts"
-import { registerChanges } from "./changes.ts"
-import { registerDoctor } from "./doctor.ts"
-import { registerStats } from "./stats.ts"
+// First, before anything else is loaded: the compile cache (see bin/spool.js; a no-op when it is on).
+// Everything else is imported afterwards, dynamically, so that it is cached too.
+import module from "node:module"
+import { readFileSync } from "node:fs"
 
-const { version } = createRequire(import.meta.url)("../../package.json") as { version: string }
+module.enableCompileCache?.()
+
+const [{ Command }, { printError }, { registerServe }] = await Promise.all([import("commander"), import("./util.ts"), import("./serve.ts")])
+// `spool serve` loads only the serve command (start-up time); anything else registers every command.
+const registerOthers =
+  process.argv[2] === "serve"
+    ? []
+    : await Promise.all([
+        import("./run.ts").then((command) => command.registerRun),
+        import("./session.ts").then((command) => command.registerSession),
+        import("./changes.ts").then((command) => command.registerChanges),
+        import("./doctor.ts").then((command) => command.registerDoctor),
+        import("./stats.ts").then((command) => command.registerStats),
+        import("./import.ts").then((command) => command.registerImport),
+        import("./search.ts").then((command) => command.registerSearch),
+        import("./export.ts").then((command) => command.registerExport),
+      ])
+
+// The nearest package.json: Spool's own, from the sources and from the bundle (dist/) alike.
+const { version } = JSON.parse(readFileSync(module.findPackageJSON(import.meta.url)!, "utf8")) as { version: string }
 
 const program = new Command()
   .name("spool")
   .description("Spool: a session engine for AI coding agents, wire-compatible with OpenCode's session API")
   .version(version)
 registerServe(program)
-registerRun(program)
-registerSession(program)
-registerChanges(program)
-registerDoctor(program)
-registerStats(program)
+for (const register of registerOthers) register(program)
 try {
   await program.parseAsync(process.argv)
 } catch (error) {

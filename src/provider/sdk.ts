@@ -12,22 +12,29 @@ import { createRequire } from "node:module"
  */
 const require = createRequire(import.meta.url)
 
+/**
+ * Defined as `true` in the production bundle (`scripts/bundle.ts`), which carries the packages as
+ * `sdk-*.js` files in the directory of all its chunks, so that they share its copy of zod.
+ */
+declare const SPOOL_BUNDLE: boolean | undefined
+const bundled = typeof SPOOL_BUNDLE !== "undefined" && SPOOL_BUNDLE
+
 /** `ai`: `streamText`, `generateText`, `tool`, errors. */
 export function aiSdk(): typeof import("ai") {
-  return require("ai")
+  return require(bundled ? "./sdk-ai.js" : "ai")
 }
 
 /** `@ai-sdk/anthropic` */
 export function anthropicSdk(): typeof import("@ai-sdk/anthropic") {
-  return require("@ai-sdk/anthropic")
+  return require(bundled ? "./sdk-anthropic.js" : "@ai-sdk/anthropic")
 }
 
 /** `@ai-sdk/openai` */
 export function openaiSdk(): typeof import("@ai-sdk/openai") {
-  return require("@ai-sdk/openai")
+  return require(bundled ? "./sdk-openai.js" : "@ai-sdk/openai")
 }
 
 /** `@ai-sdk/openai-compatible` */
 export function openaiCompatibleSdk(): typeof import("@ai-sdk/openai-compatible") {
-  return require("@ai-sdk/openai-compatible")
+  return require(bundled ? "./sdk-openai-compatible.js" : "@ai-sdk/openai-compatible")
 }

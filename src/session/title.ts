@@ -1,6 +1,5 @@
-import { generateText } from "ai"
 import type { Config } from "../config/index.ts"
-import { parseModel, resolveModel } from "../provider/index.ts"
+import { aiSdk, parseModel, resolveModel } from "../provider/index.ts"
 import type { Logger } from "../util/log.ts"
 import type { Part, SessionInfo } from "./schema.ts"
 import type { Writer } from "./writer.ts"
@@ -32,7 +31,7 @@ export async function titleSession(
     const small = parseModel(deps.config().small_model)
     if (small) {
       const model = resolveModel(small, deps.config(), deps.env)
-      const result = await generateText({ model: model.language, system: TITLE_PROMPT, prompt: text.slice(0, 4000), maxOutputTokens: 60, maxRetries: 1 })
+      const result = await aiSdk().generateText({ model: model.language, system: TITLE_PROMPT, prompt: text.slice(0, 4000), maxOutputTokens: 60, maxRetries: 1 })
       title = firstLine(result.text.replace(/<think>[\s\S]*?<\/think>/g, "")) || title
     }
     await deps.writer.patchSession(session.id, (current) => (DEFAULT_TITLE.test(current.title) ? { ...current, title: clip(title) } : undefined))

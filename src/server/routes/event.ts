@@ -200,6 +200,9 @@ function streamToResponse(c: Context, source: FrameSource): Response {
     }
   })
   // Hono's helper sets `no-cache`; OpenCode sends `no-cache, no-transform` (keeps proxies from buffering).
+  // Set on the context too: when the CORS middleware has created `c.res` already, Hono merges that
+  // response's headers (the helper's `no-cache` among them) over the returned one's.
+  c.header("Cache-Control", "no-cache, no-transform")
   response.headers.set("Cache-Control", "no-cache, no-transform")
   return response
 }
