@@ -11,7 +11,7 @@
  *   also: `import { importBench } from "./import.ts"; await importBench({ quick: true })`
  *
  * Steps (all in one temp dir, removed at the end unless --keep):
- *  1. tree: `<tmp>/claude-1/projects/-home-bench-proj-NN/<uuid>.jsonl` from `shared/fixtures/transcripts/
+ *  1. tree: `<tmp>/claude-1/projects/-home-bench-proj-NN/<uuid>.jsonl` from `test/fixtures/transcripts/
  *     claude-code/{sniffly,ccviewer,spotter}*.jsonl` (`lib/claude-tree.ts`: fresh ids per copy, one file of
  *     half the size holding one long session, two of 5 %, the rest one session per file over 20 projects);
  *  2. baseline: each fixture imported alone (tiny) → its steps and tokens; expected tree totals =
@@ -41,7 +41,7 @@ import { measure, type Measured } from "./lib/measure.ts"
 import { median } from "./lib/stats.ts"
 
 const REPO_ROOT = resolve(fileURLToPath(new URL("..", import.meta.url)))
-const FIXTURES_DIR = resolve(REPO_ROOT, "..", "shared", "fixtures", "transcripts", "claude-code")
+const FIXTURES_DIR = resolve(REPO_ROOT, "test", "fixtures", "transcripts", "claude-code")
 /** Genuine transcripts (the synthetic fixtures are hand-made edge cases, not representative). */
 const GENUINE = ["sniffly-ai-music-fed8ce56", "ccviewer-orchestrator-5c0375b4", "spotter-tool-heavy"]
 const MB = 1_000_000

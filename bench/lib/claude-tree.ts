@@ -1,6 +1,6 @@
 /**
  * A synthetic `~/.claude/projects` tree for the import benchmark, replicated from genuine Claude Code
- * transcripts (`shared/fixtures/transcripts/claude-code`): `<root>/projects/<project-dir>/<uuid>.jsonl`.
+ * transcripts (`test/fixtures/transcripts/claude-code`): `<root>/projects/<project-dir>/<uuid>.jsonl`.
  *
  * Every copy of a fixture is a distinct session: each id in it — UUIDs (`sessionId`, `uuid`,
  * `parentUuid`, `leafUuid`, `messageId`, `sourceToolAssistantUUID`, …), `msg_…` (message.id),

@@ -7,8 +7,8 @@ import { Message, Part, SessionInfo, type Tokens } from "../session/schema.ts"
 import { parseClaudeCode } from "./claude-code.ts"
 import type { ImportedSession, ImportItem, ImportProblem } from "./types.ts"
 
-/** The shared corpus (`shared/fixtures/transcripts/SOURCES.md`), next to the repository. */
-const FIXTURES = fileURLToPath(new URL("../../../shared/fixtures/transcripts/claude-code/", import.meta.url))
+/** The corpus of real transcripts (`test/fixtures/transcripts/SOURCES.md`). */
+const FIXTURES = fileURLToPath(new URL("../../test/fixtures/transcripts/claude-code/", import.meta.url))
 const fixture = (name: string) => join(FIXTURES, name)
 
 async function collect(path: string) {

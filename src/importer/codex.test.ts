@@ -6,7 +6,7 @@ import { Message, Part, SessionInfo, type Tokens } from "../session/schema.ts"
 import { parseCodex } from "./codex.ts"
 import type { ImportedSession, ImportItem, ImportProblem } from "./types.ts"
 
-const FIXTURES = join(import.meta.dirname, "../../../shared/fixtures/transcripts/codex")
+const FIXTURES = join(import.meta.dirname, "../../test/fixtures/transcripts/codex")
 const fixture = (name: string) => join(FIXTURES, name)
 
 async function collect(path: string): Promise<{ items: ImportItem[]; sessions: ImportedSession[]; problems: ImportProblem[] }> {

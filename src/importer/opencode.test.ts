@@ -13,7 +13,7 @@ import { exportSession, formatExport } from "./export.ts"
 import { parseOpenCode } from "./opencode.ts"
 import type { ImportedSession, ImportItem, ImportProblem } from "./types.ts"
 
-const FIXTURES = "/work/shared/fixtures/transcripts/opencode"
+const FIXTURES = fileURLToPath(new URL("../../test/fixtures/transcripts/opencode", import.meta.url))
 const EXPORT = join(FIXTURES, "ekisu-t8v6Igr8.export.json")
 const AGENT_SESSIONS = join(FIXTURES, "synthetic-agentsessions-storage-v2")
 const CASS = join(FIXTURES, "synthetic-cass-storage-legacy")

@@ -15,7 +15,7 @@ import { tempDir, type TempDir } from "../fixture/tmp.ts"
  * re-imported losslessly, and continued with a new prompt through the API.
  */
 const MAIN = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url))
-const FIXTURES = fileURLToPath(new URL("../../../shared/fixtures/transcripts/", import.meta.url))
+const FIXTURES = fileURLToPath(new URL("../fixtures/transcripts/", import.meta.url))
 const exec = promisify(execFile)
 
 interface Summary {
