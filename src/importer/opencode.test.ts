@@ -1,6 +1,7 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { fileURLToPath } from "node:url"
 import BetterSqlite3 from "better-sqlite3"
 import { afterAll, describe, expect, test } from "vitest"
 import { createBus } from "../bus/index.ts"
