@@ -67,9 +67,15 @@ export async function storeImported(db: Kysely<Database>, projects: ProjectCache
   })
 }
 
-/** A step without a recorded cost gets one from the bundled price table when the model is known. */
+/**
+ * A step without a recorded cost gets one from the bundled price table when the model is known,
+ * with 1-hour cache writes at their own price when the source recorded the split (Anthropic usage
+ * `cache_creation.ephemeral_1h_input_tokens`, kept by the Claude Code importer in `metadata.usage`).
+ */
 function priced(part: Part, message: ImportedSession["messages"][number]["info"]): Part {
   if (part.type !== "step-finish" || part.cost > 0 || message.role !== "assistant") return part
-  const cost = stepCost(modelInfo(message.modelID), part.tokens)
+  const usage = (part.metadata as { usage?: { cache_creation?: { ephemeral_1h_input_tokens?: unknown } } } | undefined)?.usage
+  const write1h = Number(usage?.cache_creation?.ephemeral_1h_input_tokens) || 0
+  const cost = stepCost(modelInfo(message.modelID), part.tokens, write1h)
   return cost > 0 ? { ...part, cost } : part
 }
