@@ -138,6 +138,15 @@ export function createReverter(deps: ReverterDeps) {
     const point = revertPoint(messages, input.messageID, input.partID)
     const history = fileHistory(point, snapshot.workTree)
     const files = [...history.keys()].sort()
+    const trees = new Set([...history.values()].flatMap((entry) => [entry.before, ...(entry.after ? [entry.after] : [])]))
+    for (const tree of trees) {
+      if (!(await snapshot.has(tree))) {
+        throw new SnapshotUnavailableError({
+          sessionID: id,
+          message: `Cannot revert: snapshot ${tree} is not in Spool's snapshot store (the turn was recorded elsewhere, e.g. an imported session). No message was hidden and no file was changed.`,
+        })
+      }
+    }
 
     const current = await snapshot.track()
     let conflicts: string[] = []

@@ -189,6 +189,14 @@ export class Snapshot {
     })
   }
 
+  /** True when `tree` is a tree object of this store (false for hashes from another tool's store). */
+  has(tree: string): Promise<boolean> {
+    return this.#locked(async () => {
+      if (!/^[0-9a-f]{40,64}$/.test(tree) || !existsSync(join(this.gitDir, "HEAD"))) return false
+      return (await runGit(this.gitDir, this.workTree, ["cat-file", "-e", `${tree}^{tree}`])).code === 0
+    })
+  }
+
   /** Bytes used by the git dir. */
   async size(): Promise<number> {
     return directorySize(this.gitDir)
