@@ -15,20 +15,15 @@ import { migrationProvider } from "./migrations/index.ts"
  * @throws when the file cannot be opened or a migration fails (start-up must stop then).
  */
 export async function openSqlite(file: string): Promise<Kysely<Database>> {
-  if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true })
-  const database = new BetterSqlite3(file)
-  database.pragma("journal_mode = WAL")
-  database.pragma("synchronous = NORMAL")
-  database.pragma("busy_timeout = 5000")
-  database.pragma("foreign_keys = ON")
-  database.pragma("cache_size = -64000")
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cacheStatements(database) }) })
   if (file === ":memory:") {
+    const db = connect(file)
     await migrate(db)
     return db
   }
-  // Several processes may open a fresh data dir at once (`spool serve` and `spool run`); Kysely's
-  // SQLite migration lock is in-process only, so migrations also hold a file lock.
+  mkdirSync(dirname(file), { recursive: true })
+  // Several processes may open a fresh data dir at once (`spool serve` and `spool run`): switching a
+  // new file to WAL and migrating it both need it to themselves (Kysely's migration lock is in-process
+  // only), so both happen under a file lock.
   const release = await lockfile.lock(file, {
     lockfilePath: `${file}.migrate.lock`,
     realpath: false,
@@ -36,11 +31,23 @@ export async function openSqlite(file: string): Promise<Kysely<Database>> {
     retries: { retries: 300, minTimeout: 20, maxTimeout: 200 },
   })
   try {
+    const db = connect(file)
     await migrate(db)
+    return db
   } finally {
     await release()
   }
-  return db
+}
+
+/** A Kysely handle on one better-sqlite3 connection with Spool's pragmas (busy timeout first). */
+function connect(file: string): Kysely<Database> {
+  const database = new BetterSqlite3(file, { timeout: 5000 })
+  database.pragma("busy_timeout = 5000")
+  database.pragma("journal_mode = WAL")
+  database.pragma("synchronous = NORMAL")
+  database.pragma("foreign_keys = ON")
+  database.pragma("cache_size = -64000")
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: cacheStatements(database) }) })
 }
 
 /** How many prepared statements `cacheStatements` keeps (distinct SQL texts; Spool issues a few dozen). */
