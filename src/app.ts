@@ -59,11 +59,12 @@ export async function createApp(options: AppOptions = {}) {
 
   let config: Config = loadConfig(cwd, env)
   const status = createStatusMap(bus)
-  const sessions = createSessionService({ writer, projects, status, version: VERSION })
+  // Revert and delete-message refuse busy sessions; the prompt runner (built below) knows. The closure
+  // breaks the construction cycle.
+  let busy: (sessionID: string) => boolean = () => false
+  const sessions = createSessionService({ writer, projects, busy: (sessionID) => busy(sessionID), version: VERSION })
   const snapshots = createSnapshotRegistry({ dataDir, enabled: config.snapshot?.enabled, maxFileBytes: config.snapshot?.maxFileBytes })
   const files = createFileGuardRegistry({ lockDir: join(dataDir, "locks") })
-  // The reverter refuses busy sessions; the prompt runner finalises reverts. The closure breaks the cycle.
-  let busy: (sessionID: string) => boolean = () => false
   const reverter = createReverter({ writer, sessions, projects, snapshots, busy: (sessionID) => busy(sessionID) })
   const reportedProblems = new Set<string>()
   const prompts = createPromptRunner({

@@ -7,7 +7,6 @@ import { relativePath, type ProjectCache } from "./projects.ts"
 import { repository, type Cursor, type Page } from "./repository.ts"
 import type { Message, Part, SessionInfo, Todo, WithParts } from "./schema.ts"
 import { createSlug } from "./slug.ts"
-import type { StatusMap } from "./status.ts"
 import type { Writer } from "./writer.ts"
 import { sessionStats, type SessionStats } from "./stats.ts"
 
@@ -15,7 +14,8 @@ import { sessionStats, type SessionStats } from "./stats.ts"
 export interface SessionServiceDeps {
   writer: Writer
   projects: ProjectCache
-  status: StatusMap
+  /** True while the session runs or has queued turns (the prompt runner's view; shared with revert). */
+  busy(sessionID: string): boolean
   /** Version string stamped on new sessions (`Session.version`). */
   version: string
 }
@@ -217,7 +217,7 @@ export function createSessionService(deps: SessionServiceDeps) {
   /** Deletes one message and its parts (no file changes). @throws SessionBusyError while a turn runs. */
   async function deleteMessage(id: string, messageID: string): Promise<void> {
     const info = await get(id)
-    if (deps.status.get(id).type !== "idle") throw new SessionBusyError({ sessionID: id, message: `Session is busy: ${id}` })
+    if (deps.busy(id)) throw new SessionBusyError({ sessionID: id, message: `Session is busy: ${id}` })
     await message(id, messageID)
     await writer.removeMessage(id, messageID, info.directory)
     await writer.refreshUsage(id)
