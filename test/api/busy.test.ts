@@ -1,28 +1,20 @@
 import type { OpencodeClient } from "@opencode-ai/sdk/v2/client"
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
-import { startFakeLLM, type FakeLLM } from "../fixture/fake-llm.ts"
-import { startSpoolApp, until, type SpoolApp } from "../fixture/spool-app.ts"
-import { collectEvents } from "../fixture/spool-server.ts"
+import type { FakeLLM } from "../fixture/fake-llm.ts"
+import { startSpoolApp, startSpoolWithEvents, until, type SpoolApp } from "../fixture/spool-app.ts"
 
 /** What a busy session allows: aborts with a queue, sync callers, 409s, deletion mid-turn, client IDs. */
 let llm: FakeLLM
 let spool: SpoolApp
 let client: OpencodeClient
-let events: Awaited<ReturnType<typeof collectEvents>>
+let events: Awaited<ReturnType<typeof startSpoolWithEvents>>["events"]
+let close: () => Promise<void> = async () => {}
 
 beforeAll(async () => {
-  llm = await startFakeLLM()
-  spool = await startSpoolApp({ llm })
-  client = spool.client()
-  events = await collectEvents(client, spool.repo)
-  await events.waitFor((event) => event.type === "server.connected")
+  ;({ llm, spool, client, events, close } = await startSpoolWithEvents())
 })
 
-afterAll(async () => {
-  await events?.stop()
-  await spool?.close()
-  await llm?.close()
-})
+afterAll(() => close())
 
 type Event = { type: string; properties: any }
 const of = (sessionID: string, type: string) => (event: Event) => event.properties?.sessionID === sessionID && event.type === type

@@ -1,29 +1,21 @@
 import { execFileSync } from "node:child_process"
 import type { OpencodeClient } from "@opencode-ai/sdk/v2/client"
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
-import { startFakeLLM, type FakeLLM } from "../fixture/fake-llm.ts"
-import { startSpoolApp, until, type SpoolApp } from "../fixture/spool-app.ts"
-import { collectEvents } from "../fixture/spool-server.ts"
+import type { FakeLLM } from "../fixture/fake-llm.ts"
+import { startSpoolApp, startSpoolWithEvents, until, type SpoolApp } from "../fixture/spool-app.ts"
 
 /** Turns through the SDK: abort, retry, give-up, queueing, missing keys, noReply, status (spec 4.11, 6.2, 8). */
 let llm: FakeLLM
 let spool: SpoolApp
 let client: OpencodeClient
-let events: Awaited<ReturnType<typeof collectEvents>>
+let events: Awaited<ReturnType<typeof startSpoolWithEvents>>["events"]
+let close: () => Promise<void> = async () => {}
 
 beforeAll(async () => {
-  llm = await startFakeLLM()
-  spool = await startSpoolApp({ llm })
-  client = spool.client()
-  events = await collectEvents(client, spool.repo)
-  await events.waitFor((event) => event.type === "server.connected")
+  ;({ llm, spool, client, events, close } = await startSpoolWithEvents())
 })
 
-afterAll(async () => {
-  await events?.stop()
-  await spool?.close()
-  await llm?.close()
-})
+afterAll(() => close())
 
 type Event = { type: string; properties: any }
 const of = (sessionID: string, type?: string) => (event: Event) => event.properties?.sessionID === sessionID && (type === undefined || event.type === type)
