@@ -54,6 +54,27 @@ export const ProviderConfig = z
   })
   .describe("A model provider. Other keys (OpenCode's `env`, `whitelist`, …) are accepted and ignored.")
 
+/** A permission action (OpenCode's `PermissionAction`): run without asking, ask the user, or refuse. */
+export const PermissionAction = z.enum(["allow", "ask", "deny"]).describe("`allow` runs the tool, `ask` waits for the user's approval, `deny` refuses.")
+
+/**
+ * One permission's setting, as OpenCode's config writes it: a single action for every pattern, or a map
+ * of pattern → action (`{"git status*": "allow", "*": "ask"}`; `*` and `?` are wildcards; the last
+ * matching entry wins).
+ */
+export const PermissionRuleConfig = z
+  .union([PermissionAction, z.record(z.string(), PermissionAction)])
+  .describe("An action for every pattern, or a map of pattern → action (the last matching pattern wins).")
+
+/**
+ * `permission` (OpenCode's key): one action for everything, or permission name → setting. Names are the
+ * tool names (`bash`, `edit`, `read`, `glob`, `grep`, `list`, `todowrite`, `todoread`; `write` and `patch`
+ * count as `edit`) plus OpenCode's `external_directory` and `doom_loop`; `*` matches every permission.
+ */
+export const PermissionConfig = z
+  .union([PermissionAction, z.record(z.string(), PermissionRuleConfig)])
+  .describe("Permissions: one action for everything, or permission name (tool name, `external_directory`, `doom_loop`, `*`) → action or pattern map.")
+
 /** An agent: `agent.<name>` (OpenCode's key). Unknown names define custom agents. */
 export const AgentConfig = z
   .object({
@@ -68,6 +89,7 @@ export const AgentConfig = z
       .optional()
       .describe("Tools the agent may use. Names may contain `*` wildcards; in the map form the last matching key wins."),
     steps: z.number().int().positive().optional().describe("Maximum LLM steps in one turn of this agent; default: the top-level `steps`."),
+    permission: PermissionConfig.optional().describe("Permissions of this agent; merged over the top-level `permission` (this wins)."),
   })
   .strict()
   .describe("An agent.")
@@ -109,6 +131,30 @@ export const CacheConfig = z
   })
   .strict()
 
+/** `server`: who may talk to `spool serve` and how much they may send. */
+export const ServerConfig = z
+  .object({
+    hostnames: z
+      .array(z.string())
+      .optional()
+      .describe("Extra `Host` names accepted besides loopback names and the bound address (DNS-rebinding protection), e.g. `spool.example.com`. A name without a port accepts any port."),
+    cors: z
+      .array(z.string())
+      .optional()
+      .describe("Extra browser origins allowed to call the API (OpenCode's `server.cors`), e.g. `https://app.example.com`."),
+    maxBodyBytes: z.number().int().positive().optional().describe("Largest request body accepted, in bytes (default 10485760, 10 MiB); larger bodies get 413."),
+  })
+  .strict()
+
+/** `sandbox`: confine the `bash` tool with bubblewrap (Linux). */
+export const SandboxConfig = z
+  .object({
+    enabled: z.boolean().optional().describe("Run `bash` tool commands under bubblewrap (`bwrap`): the work tree writable, the rest of the filesystem read-only (default false)."),
+    network: z.boolean().optional().describe("Allow network access inside the sandbox (default false)."),
+    writable: z.array(z.string()).optional().describe("Extra absolute paths the sandboxed command may write (the work tree and a private /tmp always are)."),
+  })
+  .strict()
+
 /** `spool.json` / `spool.jsonc`. Unknown keys are rejected so typos surface. */
 export const Config = z
   .object({
@@ -130,6 +176,9 @@ export const Config = z
     compaction: CompactionConfig.optional().describe("Context compaction."),
     snapshot: SnapshotConfig.optional().describe("File snapshots, for per-turn diffs and revert."),
     cache: CacheConfig.optional().describe("Provider prompt caching."),
+    permission: PermissionConfig.optional().describe("What tools may do without asking (OpenCode's `permission`)."),
+    server: ServerConfig.optional().describe("HTTP server access rules and limits."),
+    sandbox: SandboxConfig.optional().describe("Sandbox for the `bash` tool."),
   })
   .strict()
   .describe("Spool configuration (spool.json / spool.jsonc).")
@@ -140,3 +189,7 @@ export type AgentConfig = z.infer<typeof AgentConfig>
 export type CompactionConfig = z.infer<typeof CompactionConfig>
 export type SnapshotConfig = z.infer<typeof SnapshotConfig>
 export type CacheConfig = z.infer<typeof CacheConfig>
+export type PermissionAction = z.infer<typeof PermissionAction>
+export type PermissionConfig = z.infer<typeof PermissionConfig>
+export type ServerConfig = z.infer<typeof ServerConfig>
+export type SandboxConfig = z.infer<typeof SandboxConfig>

@@ -4,12 +4,30 @@ import { randomBytes } from "node:crypto"
 import { ConfigInvalidError } from "../config/index.ts"
 import { ProviderAuthError } from "../provider/index.ts"
 import { RevertConflictError, SnapshotUnavailableError } from "../session/index.ts"
-import { BadRequestError, NamedError, NotFoundError, SessionBusyError, UnknownError } from "../util/named-error.ts"
+import {
+  BadRequestError,
+  ForbiddenError,
+  NamedError,
+  NotFoundError,
+  PayloadTooLargeError,
+  SessionBusyError,
+  StorageFullError,
+  TooManyRequestsError,
+  UnauthorizedError,
+  UnknownError,
+  UnsupportedMediaTypeError,
+} from "../util/named-error.ts"
 import type { Logger } from "../util/log.ts"
 
 /** HTTP status of each named error; anything unnamed is a 500 `UnknownError` with a log reference. */
-function statusOf(error: NamedError): 400 | 404 | 409 | 500 {
+export function statusOf(error: NamedError): 400 | 401 | 403 | 404 | 409 | 413 | 415 | 429 | 500 | 507 {
   if (NotFoundError.isInstance(error)) return 404
+  if (UnauthorizedError.isInstance(error)) return 401
+  if (ForbiddenError.isInstance(error)) return 403
+  if (PayloadTooLargeError.isInstance(error)) return 413
+  if (UnsupportedMediaTypeError.isInstance(error)) return 415
+  if (TooManyRequestsError.isInstance(error)) return 429
+  if (StorageFullError.isInstance(error)) return 507
   if (
     BadRequestError.isInstance(error) ||
     ConfigInvalidError.isInstance(error) ||
@@ -24,8 +42,9 @@ function statusOf(error: NamedError): 400 | 404 | 409 | 500 {
 
 /**
  * The server's single error handler: named errors become `{name, data}` with their status
- * (404 NotFoundError; 400 BadRequest, SnapshotUnavailableError; 409 SessionBusyError,
- * RevertConflictError); Hono's own 4xx (malformed JSON) become
+ * (400 BadRequest, SnapshotUnavailableError; 401 UnauthorizedError; 403 ForbiddenError; 404
+ * NotFoundError; 409 SessionBusyError, RevertConflictError; 413 PayloadTooLargeError; 415
+ * UnsupportedMediaTypeError; 429 TooManyRequestsError; 507 StorageFullError); Hono's own 4xx (malformed JSON) become
  * 400 BadRequest; anything else is logged with a reference and answered
  * `500 {name: "UnknownError", data: {message, ref}}` — never a stack trace.
  */

@@ -2,7 +2,7 @@ import type { AgentEvent } from "../agent/index.ts"
 import { createId } from "../id/index.ts"
 import { stepCost, type MessageError, type ResolvedModel } from "../provider/index.ts"
 import type { Snapshot } from "../snapshot/index.ts"
-import { builtinTools, type FileGuard, type ToolContext } from "../tool/index.ts"
+import { builtinTools, type FileGuard, type PermissionRequest, type ToolContext } from "../tool/index.ts"
 import type { CacheDecision } from "./cache-policy.ts"
 import { MessageEvent } from "./events.ts"
 import { repository } from "./repository.ts"
@@ -26,6 +26,11 @@ export interface RecorderContext {
   decision(): CacheDecision | undefined
   /** Fields every assistant message gets (compaction summaries: `summary`, `agent`, `mode`). */
   assistant?: Partial<Pick<AssistantMessage, "summary" | "agent" | "mode">>
+  /**
+   * Checks a tool call's permission request against the turn's rules (see `permission/`); absent →
+   * everything is allowed. Rejects with the message the model sees when denied or rejected.
+   */
+  ask?(call: { callID: string; tool: string; messageID: string }, request: PermissionRequest): Promise<void>
 }
 
 /**
@@ -96,6 +101,8 @@ export function createTurnRecorder(deps: TurnDeps, context: RecorderContext) {
       write: (todos) => writer.todos(session.id, todos, directory),
     },
     files: context.files,
+    ask: (request) => context.ask?.({ callID: call.callID, tool: call.tool, messageID: assistant!.id }, request) ?? Promise.resolve(),
+    ...(deps.config().sandbox?.enabled ? { sandbox: { network: deps.config().sandbox?.network ?? false, writable: deps.config().sandbox?.writable ?? [] } } : {}),
   })
 
   const finishAssistant = async (patch: Partial<AssistantMessage>) => {

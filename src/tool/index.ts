@@ -10,7 +10,7 @@ import { todoWriteTool } from "./todowrite.ts"
 import { writeTool } from "./write.ts"
 
 export { defineTool } from "./tool.ts"
-export type { FileGuard, ToolContext, ToolDefinition, ToolResult, TodoStore } from "./tool.ts"
+export type { FileGuard, PermissionRequest, ShellSandbox, ToolContext, ToolDefinition, ToolResult, TodoStore } from "./tool.ts"
 export { Todo } from "./todo-schema.ts"
 export { resolveInside } from "./path.ts"
 export { createFileGuardRegistry, StaleFileError } from "./file-guard.ts"

@@ -29,7 +29,7 @@ export interface TestContext extends ToolContext {
  */
 export function testContext(
   directory: string,
-  options: { abort?: AbortSignal; todos?: TodoStore; sessionID?: string; files?: FileGuard } = {},
+  options: { abort?: AbortSignal; todos?: TodoStore; sessionID?: string; files?: FileGuard; ask?: ToolContext["ask"] } = {},
 ): TestContext {
   const updates: TestContext["updates"] = []
   return {
@@ -42,6 +42,7 @@ export function testContext(
       updates.push(update)
     },
     todos: options.todos ?? memoryTodoStore(),
+    ask: options.ask ?? (async () => {}),
     ...(options.files ? { files: options.files } : {}),
     updates,
   }

@@ -21,6 +21,38 @@ export interface ToolContext {
   todos: TodoStore
   /** Stale-write protection and per-file write locks; absent in contexts that do not need it. */
   files?: FileGuard
+  /**
+   * Asks the session's permission rules before the tool acts (OpenCode's `ctx.ask`). Resolves when the
+   * action is allowed (by a rule, or by the user's `once`/`always` reply); rejects with an `Error` whose
+   * message tells the model what happened (denied by a rule, rejected by the user, aborted) — the tool
+   * lets it propagate, so the call ends as a tool error and the turn goes on.
+   */
+  ask(request: PermissionRequest): Promise<void>
+  /** Set when the `bash` tool must run its commands under the sandbox (`sandbox.enabled` in config). */
+  sandbox?: ShellSandbox
+}
+
+/**
+ * What a tool asks permission for (OpenCode 1.18's `permission.asked` payload, minus the ids). Rules
+ * match `permission` against their `permission` and each of `patterns` against their `pattern`.
+ */
+export interface PermissionRequest {
+  /** The permission: the tool name (`bash`, `read`, …), `edit` for `write`/`edit`, or `external_directory`. */
+  permission: string
+  /** What exactly, e.g. the command line or the path relative to the session directory. */
+  patterns: string[]
+  /** The patterns an `always` reply allows from now on (e.g. `git status *`); default `patterns`. */
+  always?: string[]
+  /** Shown to the user beside the request (the command, the diff, …). */
+  metadata?: Record<string, unknown>
+}
+
+/** Sandbox settings handed to shell-running tools: everything outside the work tree is read-only. */
+export interface ShellSandbox {
+  /** Whether the command may use the network. */
+  network: boolean
+  /** Absolute paths the command may write besides the session directory and a private `/tmp`. */
+  writable: string[]
 }
 
 /**

@@ -52,3 +52,23 @@ export const UnknownError = NamedError.create(
   "UnknownError",
   z.object({ message: z.string(), ref: z.string().optional() }),
 )
+/** Missing or wrong credentials (password, API token, session cookie). HTTP 401 with `WWW-Authenticate`. */
+export const UnauthorizedError = NamedError.create("UnauthorizedError", z.object({ message: z.string() }))
+/**
+ * A request the server refuses whoever sends it: a `Host` that is not this server's (DNS rebinding), an
+ * `Origin` that is not allowed, a token whose scope does not cover the route. HTTP 403. `kind` says which
+ * check refused it: `Host`, `Origin`, `Scope`, `Directory`.
+ */
+export const ForbiddenError = NamedError.create("ForbiddenError", z.object({ message: z.string(), kind: z.string().optional() }))
+/** A request body over `server.maxBodyBytes`. HTTP 413. `limit` is in bytes. */
+export const PayloadTooLargeError = NamedError.create("PayloadTooLargeError", z.object({ message: z.string(), limit: z.number() }))
+/** A body whose `Content-Type` the route does not take (JSON routes take only `application/json`). HTTP 415. */
+export const UnsupportedMediaTypeError = NamedError.create("UnsupportedMediaTypeError", z.object({ message: z.string(), contentType: z.string().optional() }))
+/**
+ * The database cannot be written because the disk (or its quota) is full (`SQLITE_FULL`). HTTP 507. Stored
+ * on the assistant message of a turn it ended, when that can still be written. Nothing committed is lost;
+ * writes resume once space is freed.
+ */
+export const StorageFullError = NamedError.create("StorageFullError", z.object({ message: z.string() }))
+/** Too many failed sign-in attempts from one address. HTTP 429 with `Retry-After` (seconds). */
+export const TooManyRequestsError = NamedError.create("TooManyRequestsError", z.object({ message: z.string(), retryAfter: z.number() }))
