@@ -1,9 +1,9 @@
-import { existsSync, statSync } from "node:fs"
 import { resolve } from "node:path"
 import { createId } from "../id/index.ts"
-import { BadRequestError, NotFoundError, SessionBusyError } from "../util/named-error.ts"
+import { NotFoundError, SessionBusyError } from "../util/named-error.ts"
 import type { SessionCreateInput, SessionUpdateInput } from "./input-schema.ts"
 import { relativePath, type ProjectCache } from "./projects.ts"
+import { checkSessionDirectory } from "./session-directory.ts"
 import { repository, type Cursor, type Page } from "./repository.ts"
 import type { Message, Part, SessionInfo, Todo, WithParts } from "./schema.ts"
 import { createSlug } from "./slug.ts"
@@ -43,7 +43,7 @@ const DEFAULT_LIST_LIMIT = 100
  * messages and todos. Every change goes through the writer (store, then publish).
  *
  * Errors: `NotFoundError` for a missing session, parent or message; `BadRequestError` for a directory
- * that does not exist; `SessionBusyError` for deleting a message of a busy session.
+ * that does not exist, is not a directory, or is `/` or the home directory (`checkSessionDirectory`); `SessionBusyError` for deleting a message of a busy session.
  */
 export function createSessionService(deps: SessionServiceDeps) {
   const { writer, projects } = deps
@@ -56,10 +56,7 @@ export function createSessionService(deps: SessionServiceDeps) {
   }
 
   async function create(input: SessionCreateInput & { directory: string }): Promise<SessionInfo> {
-    const directory = resolve(input.directory)
-    if (!existsSync(directory) || !statSync(directory).isDirectory()) {
-      throw new BadRequestError({ message: `Directory does not exist: ${directory}` })
-    }
+    const directory = checkSessionDirectory(input.directory)
     if (input.parentID) await get(input.parentID)
     const project = await projects.resolve(directory)
     const now = Date.now()
