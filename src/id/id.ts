@@ -17,6 +17,7 @@ export const prefixes = {
   message: "msg",
   part: "prt",
   event: "evt",
+  permission: "per",
 } as const
 export type IdKind = keyof typeof prefixes
 
