@@ -2,8 +2,6 @@ export { matchWildcard } from "./wildcard.ts"
 export { disabledTools, evaluate, mergeRulesets, toolPermission, type PermissionAction, type PermissionRule, type Ruleset } from "./rule.ts"
 export { rulesFromConfig, rulesFromTools } from "./config.ts"
 export { agentRuleset, BUILTIN_AGENTS, DEFAULT_RULES, knownAgents, turnRuleset } from "./agents.ts"
-export { bashPermission, splitCommands, type ShellCommand } from "./bash-command.ts"
-export { commandPrefix } from "./bash-arity.ts"
 export { PermissionAbortedError, PermissionDeniedError, PermissionRejectedError } from "./errors.ts"
 export {
   PermissionEvent,

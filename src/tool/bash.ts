@@ -6,6 +6,7 @@ import { StringDecoder } from "node:string_decoder"
 import { z } from "zod"
 import { defineTool } from "./tool.ts"
 import { resolveInside } from "./path.ts"
+import { bashPermission } from "./bash-permission.ts"
 import { MAX_BYTES, MAX_LINES, OutputCollector } from "./truncate.ts"
 
 export const DEFAULT_TIMEOUT_MS = 2 * 60 * 1000
@@ -73,6 +74,12 @@ export const bashTool = defineTool({
     const stat = await fs.stat(cwd).catch(() => undefined)
     if (!stat) throw new Error(`Working directory not found: ${cwd}`)
     if (!stat.isDirectory()) throw new Error(`Working directory is not a directory: ${cwd}`)
+
+    // Permission: one pattern per simple command, `always` = its prefix + " *" (OpenCode's bash tool).
+    const permission = bashPermission(args.command)
+    if (permission.patterns.length > 0) {
+      await ctx.ask({ permission: "bash", patterns: permission.patterns, always: permission.always, metadata: { command: args.command, description: args.description } })
+    }
 
     if (ctx.abort.aborted) return result(args.description, "", null, null, { aborted: true, timedOut: false, timeout }, false)
 

@@ -48,7 +48,17 @@ export const editTool = defineTool({
       throw new Error("No changes to apply: oldString and newString are identical.")
     }
     const filepath = await resolveInside(ctx.directory, args.filePath)
-    const replace = () => applyEdit(filepath, args)
+    // Asks before changing anything, showing the diff the edit would make. An edit that cannot apply is
+    // not asked about; it fails below (after the stale-write checks, which come first) without writing.
+    const preview = await computeEdit(filepath, args).catch((error: Error) => error)
+    if (!(preview instanceof Error)) {
+      const { diff } = unifiedDiff(filepath, normalizeEndings(preview.before), normalizeEndings(preview.after))
+      await ctx.ask({ permission: "edit", patterns: [displayPath(ctx.directory, filepath)], always: ["*"], metadata: { filepath, diff } })
+    }
+    const replace = async () => {
+      if (preview instanceof Error) throw preview
+      return applyEdit(filepath, args)
+    }
     const { before, after } = ctx.files ? await ctx.files.write(filepath, replace) : await replace()
 
     const { diff, additions, deletions } = unifiedDiff(filepath, normalizeEndings(before), normalizeEndings(after))
@@ -60,6 +70,17 @@ export const editTool = defineTool({
 
 /** The read-modify-write of one edit: reads `filepath`, replaces, writes; returns both versions. */
 async function applyEdit(
+  filepath: string,
+  args: { oldString: string; newString: string; replaceAll?: boolean },
+): Promise<{ before: string; after: string }> {
+  const { before, after } = await computeEdit(filepath, args)
+  await fs.mkdir(path.dirname(filepath), { recursive: true })
+  await writeFileAtomic(filepath, after)
+  return { before, after }
+}
+
+/** Both versions of the file for one edit, without writing; throws what the edit would fail with. */
+async function computeEdit(
   filepath: string,
   args: { oldString: string; newString: string; replaceAll?: boolean },
 ): Promise<{ before: string; after: string }> {
@@ -78,7 +99,6 @@ async function applyEdit(
       }
     }
     after = args.newString
-    await fs.mkdir(path.dirname(filepath), { recursive: true })
   } else {
     if (!stat) throw new Error(`File ${filepath} not found`)
     before = await fs.readFile(filepath, "utf8")
@@ -101,8 +121,6 @@ async function applyEdit(
       ? before.split(oldString).join(newString)
       : before.slice(0, before.indexOf(oldString)) + newString + before.slice(before.indexOf(oldString) + oldString.length)
   }
-
-  await writeFileAtomic(filepath, after)
   return { before, after }
 }
 

@@ -48,6 +48,7 @@ export const globTool = defineTool({
   parameters,
   async execute(args, ctx) {
     const root = await resolveInside(ctx.directory, args.path ?? ".")
+    await ctx.ask({ permission: "glob", patterns: [args.pattern], always: ["*"], metadata: { pattern: args.pattern, path: displayPath(ctx.directory, root) } })
     const stat = await fs.stat(root).catch(() => undefined)
     if (!stat) throw new Error(`Directory not found: ${root}`)
     if (!stat.isDirectory()) throw new Error(`Not a directory: ${root}`)

@@ -1,7 +1,7 @@
 import fs from "node:fs/promises"
 import { z } from "zod"
 import { defineTool } from "./tool.ts"
-import { resolveInside } from "./path.ts"
+import { displayPath, resolveInside } from "./path.ts"
 import { GLOB_SKIP_DIRS, globMatcher, normalizePattern } from "./glob.ts"
 import { looksBinary } from "./read.ts"
 import { walkFiles } from "./walk.ts"
@@ -54,6 +54,7 @@ export const grepTool = defineTool({
     if (!args.pattern) throw new Error("pattern is required")
     const regex = compile(args.pattern)
     const target = await resolveInside(ctx.directory, args.path ?? ".")
+    await ctx.ask({ permission: "grep", patterns: [args.pattern], always: ["*"], metadata: { pattern: args.pattern, path: displayPath(ctx.directory, target), ...(args.include ? { include: args.include } : {}) } })
     const stat = await fs.stat(target).catch(() => undefined)
     if (!stat) throw new Error(`Search path not found: ${args.path ?? target}`)
 

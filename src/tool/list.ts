@@ -42,6 +42,7 @@ export const listTool = defineTool({
   parameters,
   async execute(args, ctx) {
     const root = await resolveInside(ctx.directory, args.path ?? ".")
+    await ctx.ask({ permission: "list", patterns: [displayPath(ctx.directory, root)], always: ["*"], metadata: { path: root } })
     const stat = await fs.stat(root).catch(() => undefined)
     if (!stat) throw new Error(`Directory not found: ${root}`)
     if (!stat.isDirectory()) throw new Error(`Not a directory: ${root}. Use the read tool to read a file.`)

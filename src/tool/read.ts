@@ -59,6 +59,7 @@ export const readTool = defineTool({
     if (args.limit !== undefined && args.limit < 1) throw new Error("limit must be greater than or equal to 1")
     const filepath = await resolveInside(ctx.directory, args.filePath)
     const title = displayPath(ctx.directory, filepath)
+    await ctx.ask({ permission: "read", patterns: [title], always: ["*"], metadata: { filepath } })
 
     const stat = await fs.stat(filepath).catch((error: NodeJS.ErrnoException) => {
       if (error.code === "ENOENT" || error.code === "ENOTDIR") return undefined

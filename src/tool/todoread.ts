@@ -20,6 +20,7 @@ export const todoReadTool = defineTool({
   description: DESCRIPTION,
   parameters,
   async execute(_args, ctx) {
+    await ctx.ask({ permission: "todoread", patterns: ["*"], always: ["*"], metadata: {} })
     const todos = await ctx.todos.read()
     return { title: todoTitle(todos), output: JSON.stringify(todos, null, 2), metadata: { todos } }
   },

@@ -35,6 +35,7 @@ export const todoWriteTool = defineTool({
   description: DESCRIPTION,
   parameters,
   async execute(args, ctx) {
+    await ctx.ask({ permission: "todowrite", patterns: ["*"], always: ["*"], metadata: {} })
     await ctx.todos.write(args.todos)
     return {
       title: todoTitle(args.todos),

@@ -3,6 +3,7 @@ import path from "node:path"
 import { z } from "zod"
 import { defineTool } from "./tool.ts"
 import { writeFileAtomic } from "./atomic-write.ts"
+import { unifiedDiff } from "./edit.ts"
 import { displayPath, resolveInside } from "./path.ts"
 
 const DESCRIPTION = `Write a file in the project, replacing it if it already exists.
@@ -37,6 +38,7 @@ export const writeTool = defineTool({
   parameters,
   async execute(args, ctx) {
     const filepath = await resolveInside(ctx.directory, args.filePath)
+    await ctx.ask({ permission: "edit", patterns: [displayPath(ctx.directory, filepath)], always: ["*"], metadata: { filepath, ...(await previewDiff(filepath, args.content)) } })
     const write = async () => {
       const stat = await fs.stat(filepath).catch(() => undefined)
       if (stat?.isDirectory()) throw new Error(`Path is a directory, not a file: ${filepath}`)
@@ -52,3 +54,16 @@ export const writeTool = defineTool({
     }
   },
 })
+
+/** Files up to this size (bytes, old and new together) get a diff in the permission request. */
+const MAX_PREVIEW_BYTES = 256 * 1024
+
+/** The diff a write would make, for the permission request; `{}` for large or unreadable files. */
+async function previewDiff(filepath: string, content: string): Promise<{ diff?: string }> {
+  const stat = await fs.stat(filepath).catch(() => undefined)
+  if (stat && !stat.isFile()) return {}
+  if ((stat?.size ?? 0) + content.length > MAX_PREVIEW_BYTES) return {}
+  const before = stat ? await fs.readFile(filepath, "utf8").catch(() => undefined) : ""
+  if (before === undefined) return {}
+  return { diff: unifiedDiff(filepath, before.replaceAll("\r\n", "\n"), content.replaceAll("\r\n", "\n")).diff }
+}

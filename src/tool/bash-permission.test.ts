@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest"
 import { commandPrefix } from "./bash-arity.ts"
-import { bashPermission, splitCommands } from "./bash-command.ts"
-import { evaluate } from "./rule.ts"
+import { bashPermission, splitCommands } from "./bash-permission.ts"
+import { evaluate } from "../permission/rule.ts"
 
 describe("splitCommands", () => {
   test("operators, pipes, newlines and subshells separate commands; redirections do not", () => {
