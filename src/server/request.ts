@@ -3,6 +3,7 @@ import { resolve } from "node:path"
 import { z } from "zod"
 import { isId, type IdKind } from "../id/index.ts"
 import { BadRequestError } from "../util/named-error.ts"
+import { isJsonContentType, unsupportedMediaType } from "./security/content-type.ts"
 
 /**
  * The instance directory of a request, as OpenCode routes it (spec 11.2): `?directory=`, else the
@@ -30,12 +31,16 @@ export function idParam(c: Context, name: string, kind: IdKind, value: string = 
 
 /**
  * Reads and validates a JSON body. An empty body counts as `{}` (OpenCode accepts empty create/fork
- * bodies). @throws BadRequestError with the zod issue and its path.
+ * bodies). A non-empty body must be `Content-Type: application/json` (the `jsonBodiesOnly` middleware
+ * refuses most others before the handler; this catches bodies whose length was not declared).
+ * @throws UnsupportedMediaTypeError (415) for another type; BadRequestError with the zod issue and its path.
  */
 export async function jsonBody<Schema extends z.ZodType>(c: Context, schema: Schema): Promise<z.infer<Schema>> {
   const text = await c.req.text()
   let value: unknown = {}
   if (text.trim() !== "") {
+    const contentType = c.req.header("content-type")
+    if (!isJsonContentType(contentType)) throw unsupportedMediaType(contentType)
     try {
       value = JSON.parse(text)
     } catch (error) {

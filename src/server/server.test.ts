@@ -40,11 +40,12 @@ describe.each([
     }
   })
 
-  test("a local Origin is allowed; others get only Vary", async () => {
+  test("a local Origin is allowed; others are refused (403) with only Vary", async () => {
     const allowed = await fetch("/session", { headers: { origin: LOCAL } })
     await allowed.arrayBuffer()
     expect(corsHeaders(allowed)).toEqual({ vary: "Origin", allowOrigin: LOCAL, allowMethods: null, maxAge: null })
     const foreign = await fetch("/session", { headers: { origin: "https://example.com" } })
+    expect(foreign.status).toBe(403)
     await foreign.arrayBuffer()
     expect(corsHeaders(foreign)).toEqual({ vary: "Origin", allowOrigin: null, allowMethods: null, maxAge: null })
   })
@@ -85,9 +86,10 @@ describe("SSE", () => {
 
   test.each([
     ["over a socket, written directly", {}],
-    ["over a socket with a foreign Origin, through Hono's stream", { origin: "https://example.com" }],
+    ["over a socket with the server's own Origin, through Hono's stream", { origin: "SELF" }],
     ["over a socket with a local Origin, through Hono's stream", { origin: LOCAL }],
-  ])("%s: same headers, one frame per event, serialised as JSON.stringify would", async (_, headers) => {
+  ])("%s: same headers, one frame per event, serialised as JSON.stringify would", async (_, given) => {
+    const headers = given.origin === "SELF" ? { origin: spool.url } : given
     const directory = encodeURIComponent(spool.repo)
     const local = await spool.fetch(`/event?directory=${directory}`, { headers })
     const global = await spool.fetch("/global/event", { headers })

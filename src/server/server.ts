@@ -1,5 +1,4 @@
 import { Hono } from "hono"
-import { cors } from "hono/cors"
 import { describeRoute, openAPIRouteHandler, resolver } from "hono-openapi"
 import { z } from "zod"
 import type { Bus } from "../bus/index.ts"
@@ -8,9 +7,19 @@ import type { PromptRunner, Reverter, SessionService, StatusMap } from "../sessi
 import type { Logger } from "../util/log.ts"
 import { NotFoundError } from "../util/named-error.ts"
 import { errorHandler } from "./errors.ts"
-import { isCorsRequest, nodeHttp } from "./node.ts"
 import { eventRoutes } from "./routes/event.ts"
 import { sessionRoutes } from "./routes/session.ts"
+import {
+  authGuard,
+  bodySizeLimit,
+  createFailedAttemptLimiter,
+  hostGuard,
+  jsonBodiesOnly,
+  loginRoutes,
+  originGuard,
+  type AccessConfig,
+  type Credentials,
+} from "./security/index.ts"
 
 /** Everything the HTTP layer needs; built by the composition root (`src/app.ts`). */
 export interface ServerDeps {
@@ -23,34 +32,30 @@ export interface ServerDeps {
   /** Directory for requests that name none. */
   cwd: string
   version: string
+  /** Host/Origin allow-lists, body limit and bound address (config `server`), read per request; none = loopback only, 10 MiB. */
+  access?: () => AccessConfig
+  /** Password, API tokens and browser sessions (`src/auth`); absent = no authentication. */
+  credentials?: Credentials
 }
-
-const LOCAL_ORIGIN = /^(https?:\/\/(localhost|127\.0\.0\.1)(:\d+)?|oc:\/\/renderer|tauri:\/\/localhost|https?:\/\/tauri\.localhost|https:\/\/[a-z0-9-]+\.opencode\.ai)$/
 
 /**
  * Builds the Hono app: OpenCode's session API, the SSE streams, `GET /doc` (OpenAPI 3.1 generated
- * from the zod schemas) and `GET /global/health`. CORS allows the same local origins as OpenCode.
+ * from the zod schemas) and `GET /global/health`. Before routing, in this order (`security/`): the
+ * `Host` allow-list (403, DNS rebinding), the `Origin` check and CORS (403 for other origins),
+ * authentication when credentials exist (401/403/429), JSON-only bodies (415) and the body limit (413).
  */
 export function createServer(deps: ServerDeps): Hono {
   const app = new Hono()
   app.onError(errorHandler(deps.log))
   app.notFound((c) => c.json(new NotFoundError({ message: `No route ${c.req.method} ${c.req.path}` }).toObject(), 404))
-  const corsHeaders = cors({
-    origin: (origin) => (LOCAL_ORIGIN.test(origin) ? origin : null),
-    allowMethods: ["GET", "HEAD", "PUT", "PATCH", "POST", "DELETE"],
-    maxAge: 86400,
-  })
-  // CORS applies to requests with an `Origin` header and to preflights. For any other request, all
-  // `cors()` would add is `Vary: Origin` (OpenCode sends it on every response), yet running it costs
-  // ~0.1 ms: it rebuilds the response to append the header, which also takes the response off
-  // @hono/node-server's fast path. So those requests get the header on the Node response instead,
-  // where it merges with whatever the handler sends (no handler sets `Vary` itself).
-  app.use("*", (c, next) => {
-    const node = nodeHttp(c)
-    if (!node || isCorsRequest(c, node)) return corsHeaders(c, next)
-    node.outgoing.setHeader("Vary", "Origin")
-    return next()
-  })
+  const access = deps.access ?? (() => ({}))
+  const limiter = createFailedAttemptLimiter()
+  app.use("*", hostGuard(access))
+  app.use("*", originGuard(access))
+  if (deps.credentials) app.use("*", authGuard(deps.credentials, limiter))
+  app.use("*", jsonBodiesOnly())
+  app.use("*", bodySizeLimit(access))
+  if (deps.credentials) app.route("/", loginRoutes(deps.credentials, limiter))
   app.get(
     "/global/health",
     describeRoute({

@@ -72,7 +72,19 @@ export interface PartFtsTable {
   message_id: string
 }
 
+/** API tokens (migration 0003): only the SHA-256 hex digest of a token is stored. Times are epoch ms. */
+export interface ApiTokenTable {
+  id: string
+  name: string
+  /** `read` | `write` | `admin` */
+  scope: string
+  hash: string
+  time_created: number
+  time_last_used: number | null
+}
+
 export interface Database {
+  api_token: ApiTokenTable
   import_file: ImportFileTable
   part_fts: PartFtsTable
   project: ProjectTable

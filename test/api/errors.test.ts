@@ -126,7 +126,7 @@ describe("missing messages and parents", () => {
   })
 
   test("a child under a malformed parent ID → 400", async () => {
-    const response = await spool.fetch("/session", { method: "POST", body: JSON.stringify({ parentID: "foo" }) })
+    const response = await spool.fetch("/session", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ parentID: "foo" }) })
     expect(response.status).toBe(400)
     expect(await response.json()).toMatchObject({ name: "BadRequest", data: { kind: "Payload" } })
   })
@@ -165,8 +165,8 @@ describe("bad bodies", () => {
 
   test("a bad body changes nothing", async () => {
     const before = (await client.session.get({ sessionID })).data!
-    await spool.fetch(`/session/${sessionID}`, { method: "PATCH", body: JSON.stringify({ title: 123 }) })
-    await spool.fetch(`/session/${sessionID}/message`, { method: "POST", body: JSON.stringify({ parts: "nope" }) })
+    await spool.fetch(`/session/${sessionID}`, { method: "PATCH", body: JSON.stringify({ title: 123 }), headers: { "content-type": "application/json" } })
+    await spool.fetch(`/session/${sessionID}/message`, { method: "POST", body: JSON.stringify({ parts: "nope" }), headers: { "content-type": "application/json" } })
     expect((await client.session.get({ sessionID })).data).toEqual(before)
     expect((await client.session.messages({ sessionID })).data!.map((message) => message.info.id)).toEqual([messageID])
     expect(llm.requests).toHaveLength(0)

@@ -1,0 +1,8 @@
+export { DEFAULT_MAX_BODY_BYTES, isLoopbackHostname, isWildcardHostname, type AccessConfig } from "./access.ts"
+export { authGuard, CHALLENGE, SESSION_COOKIE, type Credentials, type Scope } from "./auth.ts"
+export { bodySizeLimit } from "./body-limit.ts"
+export { isJsonContentType, jsonBodiesOnly, unsupportedMediaType } from "./content-type.ts"
+export { hostGuard } from "./host.ts"
+export { loginRoutes } from "./login.ts"
+export { originGuard } from "./origin.ts"
+export { createFailedAttemptLimiter, type FailedAttemptLimiter } from "./rate-limit.ts"
