@@ -2,9 +2,11 @@ import { serve, type ServerType } from "@hono/node-server"
 import { createRequire } from "node:module"
 import { join, resolve } from "node:path"
 import type { AddressInfo } from "node:net"
+import { createAuth } from "./auth/index.ts"
 import { createBus } from "./bus/index.ts"
 import { dataDirectory, loadConfig, type Config } from "./config/index.ts"
 import { createServer } from "./server/index.ts"
+import { createPermissionRegistry } from "./permission/index.ts"
 import {
   collectGarbage,
   createPrefixTracker,
@@ -35,6 +37,8 @@ export interface AppOptions {
   cwd?: string
   /** Default model `provider/model`; wins over config and `SPOOL_MODEL`. */
   model?: string
+  /** Server password (`spool serve --password`); wins over `SPOOL_SERVER_PASSWORD` and `OPENCODE_SERVER_PASSWORD`. */
+  password?: string
   env?: NodeJS.ProcessEnv
   log?: Logger
 }
@@ -67,6 +71,13 @@ export async function createApp(options: AppOptions = {}) {
   const files = createFileGuardRegistry({ lockDir: join(dataDir, "locks") })
   const reverter = createReverter({ writer, sessions, projects, snapshots, busy: (sessionID) => busy(sessionID) })
   const reportedProblems = new Set<string>()
+  // Pending permission requests; an `always` reply appends its allow rules to the session (as PATCH does).
+  const permissions = createPermissionRegistry({
+    bus,
+    approve: async (sessionID, rules) => {
+      await writer.patchSession(sessionID, (info) => ({ ...info, permission: [...(info.permission ?? []), ...rules], time: { ...info.time, updated: Date.now() } }))
+    },
+  })
   const prompts = createPromptRunner({
     prefixes: createPrefixTracker(),
     instructions: async (directory, worktree) => {
@@ -82,6 +93,7 @@ export async function createApp(options: AppOptions = {}) {
     snapshots,
     reverter,
     files,
+    permissions,
     writer,
     status,
     sessions,
@@ -95,7 +107,15 @@ export async function createApp(options: AppOptions = {}) {
   bus.subscribe((event) => {
     if (event.type === "session.deleted") files.forget((event.properties as { sessionID: string }).sessionID)
   })
-  const http = createServer({ sessions, prompts, reverter, status, bus, log, cwd, version: VERSION })
+  // Authentication (src/auth): the password from the flag or env (OpenCode's names too, for a drop-in), tokens from the database.
+  const auth = createAuth({
+    db,
+    password: options.password || env.SPOOL_SERVER_PASSWORD || env.OPENCODE_SERVER_PASSWORD || undefined,
+    username: env.SPOOL_SERVER_USERNAME || env.OPENCODE_SERVER_USERNAME || undefined,
+  })
+  let boundHostname: string | undefined
+  const access = () => ({ ...config.server, boundHostname })
+  const http = createServer({ sessions, prompts, reverter, status, bus, log, cwd, version: VERSION, access, credentials: auth })
   const gc = () => collectGarbage({ db, dataDir, snapshots, projects, log })
 
   let listening: ServerType | undefined
@@ -110,7 +130,9 @@ export async function createApp(options: AppOptions = {}) {
     reverter,
     snapshots,
     status,
+    permissions,
     http,
+    auth,
     log,
     /** Imports sessions of other tools (see `importer/run.ts`); parsers are passed in to keep them lazy. */
     async importSessions(inputs: ImportInput[], options: Pick<ImportOptions, "force" | "onProgress" | "parsers">) {
@@ -135,6 +157,7 @@ export async function createApp(options: AppOptions = {}) {
     /** Listens on `hostname:port` (port 0 = any free port); resolves with the bound URL. */
     listen(port: number, hostname: string): Promise<string> {
       return new Promise((resolveListen, reject) => {
+        boundHostname = hostname
         const server = serve({ fetch: http.fetch, port, hostname }, (info: AddressInfo) => {
           resolveListen(`http://${info.address.includes(":") ? `[${info.address}]` : info.address}:${info.port}`)
         })
