@@ -89,7 +89,7 @@ describe("SSE", () => {
     ["over a socket with the server's own Origin, through Hono's stream", { origin: "SELF" }],
     ["over a socket with a local Origin, through Hono's stream", { origin: LOCAL }],
   ])("%s: same headers, one frame per event, serialised as JSON.stringify would", async (_, given) => {
-    const headers = given.origin === "SELF" ? { origin: spool.url } : given
+    const headers: Record<string, string> = "origin" in given && given.origin === "SELF" ? { origin: spool.url } : given
     const directory = encodeURIComponent(spool.repo)
     const local = await spool.fetch(`/event?directory=${directory}`, { headers })
     const global = await spool.fetch("/global/event", { headers })
