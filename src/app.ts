@@ -115,7 +115,7 @@ export async function createApp(options: AppOptions = {}) {
   })
   let boundHostname: string | undefined
   const access = () => ({ ...config.server, boundHostname })
-  const http = createServer({ sessions, prompts, reverter, status, bus, log, cwd, version: VERSION, access, credentials: auth })
+  const http = createServer({ sessions, prompts, reverter, status, bus, log, cwd, version: VERSION, access, credentials: auth, permissions })
   const gc = () => collectGarbage({ db, dataDir, snapshots, projects, log })
 
   let listening: ServerType | undefined

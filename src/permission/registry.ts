@@ -146,9 +146,9 @@ export function createPermissionRegistry(options: PermissionRegistryOptions) {
     return true
   }
 
-  /** Pending requests, oldest first (`GET /permission`). */
-  function list(): PermissionRequestInfo[] {
-    return [...pending.values()].map((entry) => entry.info)
+  /** Pending requests, oldest first (`GET /permission`); only those of sessions in `directory` when given. */
+  function list(directory?: string): PermissionRequestInfo[] {
+    return [...pending.values()].filter((entry) => directory === undefined || entry.directory === directory).map((entry) => entry.info)
   }
 
   /** The session a pending request belongs to, or `undefined` when there is no such request. */

@@ -9,6 +9,8 @@ import { NotFoundError } from "../util/named-error.ts"
 import { errorHandler } from "./errors.ts"
 import { eventRoutes } from "./routes/event.ts"
 import { sessionRoutes } from "./routes/session.ts"
+import { permissionRoutes } from "./routes/permission.ts"
+import type { PermissionRegistry } from "../permission/index.ts"
 import {
   authGuard,
   bodySizeLimit,
@@ -32,6 +34,8 @@ export interface ServerDeps {
   /** Directory for requests that name none. */
   cwd: string
   version: string
+  /** Pending permission requests (`GET /permission`, replies); without it those routes are absent. */
+  permissions?: PermissionRegistry
   /** Host/Origin allow-lists, body limit and bound address (config `server`), read per request; none = loopback only, 10 MiB. */
   access?: () => AccessConfig
   /** Password, API tokens and browser sessions (`src/auth`); absent = no authentication. */
@@ -72,6 +76,7 @@ export function createServer(deps: ServerDeps): Hono {
     (c) => c.json(configJsonSchema()),
   )
   app.route("/", eventRoutes({ bus: deps.bus, cwd: deps.cwd }))
+  if (deps.permissions) app.route("/", permissionRoutes({ permissions: deps.permissions, cwd: deps.cwd }))
   app.route("/", sessionRoutes(deps))
   app.get(
     "/doc",

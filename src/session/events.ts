@@ -1,5 +1,6 @@
 import { z } from "zod"
 import { defineEvent } from "../bus/index.ts"
+import { permissionEventDefinitions } from "../permission/index.ts"
 import { FileDiff, Message, MessageError, Part, SessionInfo, SessionStatus, Todo } from "./schema.ts"
 
 /**
@@ -46,9 +47,10 @@ export const TodoEvent = {
   Updated: defineEvent("todo.updated", z.object({ sessionID: z.string(), todos: z.array(Todo) })),
 } as const
 
-/** Every session-domain event definition, for the SSE/OpenAPI union. */
+/** Every session-domain event definition (permission requests included), for the SSE/OpenAPI union. */
 export const sessionEventDefinitions = [
   ...Object.values(SessionEvent),
   ...Object.values(MessageEvent),
   ...Object.values(TodoEvent),
+  ...permissionEventDefinitions,
 ]

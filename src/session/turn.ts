@@ -5,8 +5,18 @@ import { createId } from "../id/index.ts"
 import { preparePrompt } from "../provider/cache.ts"
 import { classifyError, ContextOverflowError, resolveModel, type MessageError, type ResolvedModel } from "../provider/index.ts"
 import type { Snapshot } from "../snapshot/index.ts"
-import { builtinTools, type FileGuard, type ToolDefinition } from "../tool/index.ts"
+import { builtinTools, type FileGuard, type PermissionRequest, type ToolDefinition } from "../tool/index.ts"
 import { toolAllowed } from "../config/index.ts"
+import {
+  disabledTools,
+  evaluate,
+  PermissionDeniedError,
+  PermissionRejectedError,
+  rulesFromTools,
+  turnRuleset,
+  type AskInput,
+  type PermissionRegistry,
+} from "../permission/index.ts"
 import type { Logger } from "../util/log.ts"
 import { chooseCachePlan, type CacheDecision, type PrefixTracker } from "./cache-policy.ts"
 import { COMPACTION_SYSTEM, CONTINUE_TEXT, compactionPrompt, contextSize, estimateTokens, filterCompacted, isCompactionRequest, usableContext } from "./compaction.ts"
@@ -32,6 +42,11 @@ export interface TurnDeps {
   prefixes?: PrefixTracker
   /** The instruction text (AGENTS.md and friends) for a session directory; part of the stable block. */
   instructions?: (directory: string, worktree: string) => Promise<string | undefined>
+  /**
+   * Pending permission requests: tool calls the rules say to `ask` about wait here for the user's reply.
+   * Absent → rules are still enforced, and `ask` is refused (nobody could answer).
+   */
+  permissions?: PermissionRegistry
 }
 
 /** Per-turn inputs resolved by the caller. */
@@ -102,8 +117,37 @@ class Turn {
     this.#answer = context.user
     // `agent.<name>` in config: its own prompt, allowed tools and step limit (OpenCode's agents, spec 10.3).
     this.agent = deps.config().agent?.[context.user.agent]
-    this.tools = builtinTools().filter((tool) => toolAllowed(this.agent?.tools, tool.name) !== false)
-    this.recorder = createTurnRecorder(deps, { ...context, model, decision: () => this.#decision })
+    // Tools the rules deny outright (and a prompt's `tools: {name: false}`) are not offered at all.
+    const disabled = disabledTools(builtinTools().map((tool) => tool.name), this.#ruleset(context.session))
+    this.tools = builtinTools().filter((tool) => toolAllowed(this.agent?.tools, tool.name) !== false && !disabled.has(tool.name))
+    this.recorder = createTurnRecorder(deps, { ...context, model, decision: () => this.#decision, ask: (call, request) => this.#ask(call, request) })
+  }
+
+  /**
+   * The turn's permission rules (OpenCode's order, later wins): defaults, agent, config `permission`,
+   * `agent.<name>.permission`, the session's rules, then the prompt's `tools` map.
+   */
+  #ruleset(session: SessionInfo) {
+    return turnRuleset(this.deps.config(), this.context.user.agent, session.permission, rulesFromTools(this.context.user.tools))
+  }
+
+  /**
+   * A tool call's permission check. The session is re-read for each call, so rules added meanwhile (an
+   * `always` reply, a `PATCH /session`) apply to the very next call. Rejects with the message the model sees.
+   */
+  async #ask(call: { callID: string; tool: string; messageID: string }, request: PermissionRequest): Promise<void> {
+    const { session, abort } = this.context
+    const latest = (await repository.getSession(this.deps.writer.db, session.id)) ?? session
+    const input = {
+      sessionID: session.id,
+      directory: session.directory,
+      ...request,
+      tool: { messageID: call.messageID, callID: call.callID },
+      ruleset: this.#ruleset(latest),
+      abort,
+    }
+    if (this.deps.permissions) return this.deps.permissions.ask(input)
+    return refuseAsk(input)
   }
 
   async run(): Promise<WithParts | undefined> {
@@ -296,4 +340,13 @@ function maxOutputTokens(model: ResolvedModel): number {
 function providerOptions(model: ResolvedModel, session: SessionInfo): Record<string, Record<string, unknown>> | undefined {
   if (model.api === "openai") return { openai: { promptCacheKey: session.id, store: false } }
   return undefined
+}
+
+/** Without a permission registry: rules are enforced, and what would be asked is refused. */
+async function refuseAsk(input: AskInput): Promise<void> {
+  for (const pattern of input.patterns) {
+    const rule = evaluate(input.permission, pattern, input.ruleset)
+    if (rule.action === "deny") throw new PermissionDeniedError(input.permission, pattern, rule)
+    if (rule.action === "ask") throw new PermissionRejectedError(input.permission, input.patterns, "nobody can answer permission requests here")
+  }
 }
