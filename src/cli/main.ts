@@ -20,6 +20,7 @@ const registerOthers =
         import("./import.ts").then((command) => command.registerImport),
         import("./search.ts").then((command) => command.registerSearch),
         import("./export.ts").then((command) => command.registerExport),
+        import("./token.ts").then((command) => command.registerToken),
       ])
 
 // The nearest package.json: Spool's own, from the sources and from the bundle (dist/) alike.
