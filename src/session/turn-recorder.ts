@@ -93,8 +93,17 @@ export function createTurnRecorder(deps: TurnDeps, context: RecorderContext) {
     metadata(update) {
       const part = tools.get(call.callID)
       if (!part || part.state.status !== "running") return
+      const group = part.state.metadata?.process
       part.state = { ...part.state, ...update }
+      // The recorded process group stays in the metadata however the tool updates it (crash recovery).
+      if (group !== undefined && update.metadata) part.state.metadata = { ...update.metadata, process: group }
       void savePart(part).catch((error) => deps.log.warn({ err: error }, "tool metadata update failed"))
+    },
+    process: async (group) => {
+      const part = tools.get(call.callID)
+      if (!part || part.state.status !== "running") return
+      part.state = { ...part.state, metadata: { ...part.state.metadata, process: group } }
+      await savePart(part)
     },
     todos: {
       read: () => repository.todos(writer.db, session.id),

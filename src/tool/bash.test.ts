@@ -123,3 +123,42 @@ describe("bash", () => {
     await expect(bash({ command: "true", timeout: -1 })).rejects.toThrow(/Invalid timeout/)
   })
 })
+
+describe("bash: process group record (crash recovery)", () => {
+  test("ctx.process gets the group (pid = pgid, /proc start time) before the command runs", async () => {
+    const marker = path.join(dir, "ran.txt")
+    const seen: Array<{ record: { pid: number; pgid: number; startTime: number }; cmdline: string; ranAlready: boolean; pgrp: number; startTime: number }> = []
+    const ctx = testContext(dir)
+    ctx.process = async (record) => {
+      const stat = await fs.readFile(`/proc/${record.pid}/stat`, "utf8")
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
+      seen.push({
+        record,
+        // still the gate shell, blocked on fd 3: the command has not been exec'd yet
+        cmdline: (await fs.readFile(`/proc/${record.pid}/cmdline`, "utf8")).split("\0").slice(0, 2).join(" "),
+        ranAlready: await fs.access(marker).then(() => true, () => false),
+        pgrp: Number(fields[5 - 3]),
+        startTime: Number(fields[22 - 3]),
+      })
+    }
+    const result = await bashTool.execute({ command: `echo ran > '${marker}'; echo $$`, description: "d" }, ctx)
+    expect(seen).toHaveLength(1)
+    const [{ record, cmdline, ranAlready, pgrp, startTime }] = seen
+    expect(record.pgid).toBe(record.pid)
+    expect(pgrp).toBe(record.pid)
+    expect(record.startTime).toBe(startTime)
+    expect(cmdline).toBe("/bin/sh -c")
+    expect(ranAlready).toBe(false)
+    // the shell that ran the command is the recorded process (exec, same pid)
+    expect(result.output.trim()).toBe(String(record.pid))
+    expect(await fs.readFile(marker, "utf8")).toBe("ran\n")
+  })
+
+  test("a failing record does not stop the command", async () => {
+    const ctx = testContext(dir)
+    ctx.process = async () => {
+      throw new Error("disk full")
+    }
+    expect((await bashTool.execute({ command: "echo still runs", description: "d" }, ctx)).output).toBe("still runs\n")
+  })
+})

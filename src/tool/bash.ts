@@ -8,6 +8,10 @@ import { defineTool } from "./tool.ts"
 import { resolveInside } from "./path.ts"
 import { bashPermission } from "./bash-permission.ts"
 import { MAX_BYTES, MAX_LINES, OutputCollector } from "./truncate.ts"
+import { sandboxedArgv } from "./sandbox.ts"
+import type { ToolContext } from "./tool.ts"
+import { processStartTime } from "../util/process-identity.ts"
+import type { Writable } from "node:stream"
 
 export const DEFAULT_TIMEOUT_MS = 2 * 60 * 1000
 export const MAX_TIMEOUT_MS = 10 * 60 * 1000
@@ -84,14 +88,24 @@ export const bashTool = defineTool({
     if (ctx.abort.aborted) return result(args.description, "", null, null, { aborted: true, timedOut: false, timeout }, false)
 
     const shell = await pickShell()
-    // The outer sh only dups stderr onto stdout and execs the real shell (same pid, same process group),
-    // so the command sees an unmodified `-c` script and we read one pipe in true write order.
-    const child = spawn("/bin/sh", ["-c", 'exec "$0" -c "$1" 2>&1', shell, args.command], {
+    const command = [shell, "-c", args.command]
+    // Sandbox on: bwrap runs the shell (throws, running nothing, when bwrap cannot work here).
+    const argv = ctx.sandbox
+      ? await sandboxedArgv(ctx.sandbox, { directory: ctx.directory, cwd, network: ctx.sandbox.network, writable: ctx.sandbox.writable, workTree: ctx.sandbox.workTree }, command)
+      : command
+    // The outer sh waits on fd 3 until the process group is recorded (`ctx.process`, for crash recovery),
+    // then dups stderr onto stdout and execs the command (the shell, or bwrap: same pid, same process
+    // group), so the command sees an unmodified `-c` script and we read one pipe in true write order.
+    // EOF on fd 3 without the go-ahead (Spool died first) ends it before the command starts.
+    const child = spawn("/bin/sh", ["-c", 'IFS= read -r _ <&3 || exit 125; exec "$@" 2>&1 3<&-', "spool-bash", ...argv], {
       cwd,
       env: process.env,
-      stdio: ["ignore", "pipe", "pipe"],
+      stdio: ["ignore", "pipe", "pipe", "pipe"],
       detached: process.platform !== "win32",
     })
+    const gate = child.stdio[3] as Writable
+    gate.on("error", () => {}) // the group may be killed before the go-ahead
+    void recordGroup(child.pid, ctx).finally(() => gate.end("\n"))
 
     const collector = new OutputCollector()
     const decoder = new StringDecoder("utf8")
@@ -200,6 +214,20 @@ function result(
       truncated,
     },
   }
+}
+
+/** How long the command waits for its process group to be recorded before it runs regardless. */
+const RECORD_WAIT_MS = 5_000
+
+/** Tells the session layer which process group the command runs in (crash recovery); never rejects. */
+async function recordGroup(pid: number | undefined, ctx: ToolContext): Promise<void> {
+  if (pid === undefined || !ctx.process) return
+  const startTime = processStartTime(pid)
+  if (startTime === undefined) return
+  let timer: NodeJS.Timeout | undefined
+  const recorded = ctx.process({ pid, pgid: pid, startTime }).catch(() => {})
+  await Promise.race([recorded, new Promise<void>((resolve) => (timer = setTimeout(resolve, RECORD_WAIT_MS)))])
+  clearTimeout(timer)
 }
 
 let shellPath: Promise<string> | undefined

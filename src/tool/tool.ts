@@ -30,6 +30,24 @@ export interface ToolContext {
   ask(request: PermissionRequest): Promise<void>
   /** Set when the `bash` tool must run its commands under the sandbox (`sandbox.enabled` in config). */
   sandbox?: ShellSandbox
+  /**
+   * Records a process group the tool started (the `bash` tool's command), so that after a crash of Spool
+   * (kill -9) the next start can kill exactly that group and nothing else (see `session/recover.ts`).
+   * The session layer stores it durably (the tool part's `state.metadata.process`) before resolving; the
+   * tool does not let the command run before the promise settles. Absent where nothing needs recovering.
+   */
+  process?(group: ProcessGroupRecord): Promise<void>
+}
+
+/**
+ * A process group a tool started: its leader's pid (which is also the group id: tools start commands as
+ * group leaders) and the leader's start time (field 22 of `/proc/<pid>/stat`, clock ticks since boot), so
+ * that a pid recycled by the kernel is never mistaken for it.
+ */
+export interface ProcessGroupRecord {
+  pid: number
+  pgid: number
+  startTime: number
 }
 
 /**
@@ -53,6 +71,10 @@ export interface ShellSandbox {
   network: boolean
   /** Absolute paths the command may write besides the session directory and a private `/tmp`. */
   writable: string[]
+  /** The session's work tree (git worktree root, else the session directory): writable as a whole. */
+  workTree?: string
+  /** The bubblewrap executable (default `bwrap` on `PATH`); for tests and unusual installs. */
+  command?: string
 }
 
 /**

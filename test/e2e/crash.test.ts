@@ -14,7 +14,7 @@ import { isRunning, killGroup, sleepCommand, waitForExit, waitForPid } from "./p
  * session with a finished first step and a `bash` tool still running in its second step, another
  * session with text half streamed — then restarted on the same data directory. Everything that was
  * finished must come back byte for byte; everything that was in flight must come back closed
- * (interrupted tool, ended text, completed-with-error message); and both sessions must go on working,
+ * (interrupted tool whose command is killed, ended text, completed-with-error message); and both sessions must go on working,
  * with a history the provider accepts (every `tool_use` answered by a `tool_result`). A CLI process
  * that opens the same database while the server is alive must not mistake its running turns for crash
  * leftovers.
@@ -185,10 +185,13 @@ describe("kill -9 in the middle of a turn, then restart on the same data directo
 
     await first.kill()
     await stream.stop()
-    expect(isRunning(sleeper)).toBe(true) // SIGKILL leaves the command behind; it must not matter
+    expect(isRunning(sleeper)).toBe(true) // SIGKILL leaves the command behind...
 
     second = await startSpool({ env: serverEnv(llm, data) })
     const after = second.client(repo.path)
+    // ...and the restart kills it: the running part had recorded its process group (pid + start time).
+    expect(runningBefore?.type === "tool" && runningBefore.state.status === "running" && runningBefore.state.metadata?.process).toMatchObject({ pid: sleeper, pgid: sleeper })
+    expect(await waitForExit(sleeper)).toBe(true)
 
     // The sessions and every finished message and part are exactly what they were.
     expect([(await after.session.get({ sessionID: toolSession.id })).data, (await after.session.get({ sessionID: textSession.id })).data]).toEqual(sessionsBefore)
@@ -216,7 +219,7 @@ describe("kill -9 in the middle of a turn, then restart on the same data directo
         status: "error",
         input: runningBefore.state.input,
         error: "Tool execution aborted",
-        metadata: { ...runningBefore.state.metadata, interrupted: true },
+        metadata: { ...runningBefore.state.metadata, interrupted: true, killed: true },
         time: { start: runningBefore.state.time.start, end: expect.any(Number) },
       },
     })
