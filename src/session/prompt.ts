@@ -5,6 +5,7 @@ import type { PromptInput } from "./input-schema.ts"
 import type { Part, SessionInfo, UserMessage, WithParts } from "./schema.ts"
 import type { SessionService } from "./service.ts"
 import { runTurn, type TurnDeps } from "./turn.ts"
+import { checkAgent, checkPromptFits } from "./admission.ts"
 import type { ProjectCache } from "./projects.ts"
 import { Snapshot } from "../snapshot/index.ts"
 import type { FileGuard } from "../tool/index.ts"
@@ -61,11 +62,13 @@ export function createPromptRunner(deps: PromptDeps) {
   async function admit(sessionID: string, input: PromptInput) {
     const session = await deps.sessions.get(sessionID)
     await rejectExistingIDs(input)
+    checkAgent(deps.config(), input.agent)
     const agentModel = parseModel(deps.config().agent?.[input.agent ?? DEFAULT_AGENT]?.model)
     const model = input.model ?? agentModel ?? lastModel(session) ?? parseModel(deps.defaultModel())
     if (!model) {
       throw new BadRequestError({ message: "No model: pass model {providerID, modelID}, set SPOOL_MODEL, --model, or model in spool.json" })
     }
+    checkPromptFits(deps.config(), model, input)
     return { session, model }
   }
 
