@@ -9,8 +9,9 @@ import { DEFAULT_MAX_BODY_BYTES, type AccessConfig } from "./access.ts"
  * `server.maxBodyBytes` (default 10 MiB): a larger body gets 413 `PayloadTooLargeError` with `limit` in
  * bytes. Hono's `bodyLimit` does the work: a declared `Content-Length` over the limit is refused before
  * a byte is read; a chunked body is counted while it streams and refused as soon as it passes the limit,
- * so at most `limit` bytes are ever held. The 413 closes the connection (`Connection: close`) so the
- * rest of an oversized upload is not read either. Requests without a body skip the middleware.
+ * so at most `limit` bytes are ever held. The rest of an oversized upload is drained and discarded by
+ * @hono/node-server (at most 64 MiB or 500 ms, then the socket is closed), never buffered. Requests
+ * without a body skip the middleware.
  */
 export function bodySizeLimit(access: () => AccessConfig): MiddlewareHandler {
   let cached: { maxSize: number; middleware: MiddlewareHandler } | undefined
@@ -27,7 +28,7 @@ export function bodySizeLimit(access: () => AccessConfig): MiddlewareHandler {
           maxSize,
           onError: (context) => {
             const error = new PayloadTooLargeError({ message: `Request body exceeds server.maxBodyBytes (${maxSize} bytes).`, limit: maxSize })
-            return context.json(error.toObject(), statusOf(error), { Connection: "close" })
+            return context.json(error.toObject(), statusOf(error))
           },
         }),
       }
