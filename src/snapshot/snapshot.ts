@@ -2,8 +2,8 @@ import { createHash } from "node:crypto"
 import { copyFile, lstat, mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises"
 import { existsSync } from "node:fs"
 import { isAbsolute, join, resolve } from "node:path"
-import lockfile from "proper-lockfile"
 import { git } from "../util/git.ts"
+import { lockOwned } from "../util/owned-lock.ts"
 import { literalPathspecs, runGit, runGitOk, splitNul } from "./git-dir.ts"
 
 /** A changed file between two trees: OpenCode's `FileDiff` (`file` is relative to the work tree). */
@@ -45,7 +45,8 @@ const DEFAULT_MAX_FILE_BYTES = 2 * 1024 * 1024
  * store is borrowed read-only through `objects/info/alternates`, and the user's index seeds ours, so
  * unchanged files are never re-hashed. `.gitignore` rules apply; files over the size cap are skipped.
  *
- * Every operation holds a lock on the git dir, in-process and across processes sharing the data dir.
+ * Every operation holds a lock on the git dir, in-process and across processes sharing the data dir
+ * (`<gitDir>/spool.lock`, owner recorded: a lock whose owner process died is taken over at once).
  */
 export class Snapshot {
   readonly gitDir: string
@@ -279,9 +280,9 @@ export class Snapshot {
   #locked<T>(work: () => Promise<T>): Promise<T> {
     const run = this.#chain.then(async () => {
       await mkdir(this.gitDir, { recursive: true })
-      const release = await lockfile.lock(this.gitDir, {
+      // A lock left by a dead process (kill -9 mid-snapshot) is taken over at once (see `lockOwned`).
+      const release = await lockOwned(this.gitDir, {
         lockfilePath: join(this.gitDir, "spool.lock"),
-        realpath: false,
         stale: 30_000,
         retries: { retries: 200, minTimeout: 10, maxTimeout: 100 },
       })

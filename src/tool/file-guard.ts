@@ -2,7 +2,7 @@ import { createHash } from "node:crypto"
 import { realpathSync } from "node:fs"
 import fs from "node:fs/promises"
 import path from "node:path"
-import lockfile from "proper-lockfile"
+import { lockOwned } from "../util/owned-lock.ts"
 import type { FileGuard } from "./tool.ts"
 import { realLocation } from "./path.ts"
 
@@ -19,7 +19,7 @@ export interface FileGuardRegistryOptions {
   lockDir: string
   /** How long a writer waits for another process's lock before failing (default 60 s). */
   lockWaitMs?: number
-  /** Age after which a lock whose holder stopped refreshing it (crashed) is taken over (default 10 s). */
+  /** Age after which a lock of an unknown holder that stopped refreshing it is taken over (default 10 s); a dead holder's lock is taken at once. */
   staleMs?: number
 }
 
@@ -62,8 +62,10 @@ const queues = new Map<string, Promise<void>>()
  *   its nearest existing parent), so two spellings of one file share one lock and one read record.
  * - Locks: an in-process promise queue per file (FIFO in call order), then `proper-lockfile` on
  *   `<lockDir>/<sha1(real path)>.lock` (mkdir-based, works across processes sharing `lockDir`); a waiting
- *   writer retries for `lockWaitMs` (default 60 s) and then fails with a plain `Error`; a lock left by a
- *   crashed process is taken over after `staleMs` (default 10 s; a live holder keeps refreshing it).
+ *   writer retries for `lockWaitMs` (default 60 s) and then fails with a plain `Error`. The holder (pid,
+ *   `/proc` start time, host) is recorded in the lock (`lockOwned`): a lock whose holder process is dead
+ *   is taken over at once; one whose holder is unknown (or on another host) after `staleMs` (default
+ *   10 s) without refresh; one whose holder is alive is never taken.
  * - Read records live in memory, per session and path: the sha256 of the bytes the session last read
  *   (`recordRead`) or wrote (`write`). They do not survive a restart; after one, a session may still write
  *   a file whose current bytes are exactly its own last write according to the sidecar.
@@ -99,9 +101,9 @@ export function createFileGuardRegistry(options: FileGuardRegistryOptions): File
       try {
         // `base` (not the target) is what proper-lockfile keys its in-memory lock table by: unique per
         // lockDir and file, and never touched on disk because `lockfilePath` is given and realpath is off.
-        release = await lockfile.lock(base, {
+        // The holder is recorded in the lock, so a lock of a dead process is taken over at once.
+        release = await lockOwned(base, {
           lockfilePath: `${base}.lock`,
-          realpath: false,
           stale: staleMs,
           retries: { forever: true, factor: 1.5, minTimeout: 10, maxTimeout: 100, maxRetryTime: lockWaitMs },
           // The default throws from a timer (crashing the process). A compromised lock only means another
