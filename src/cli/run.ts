@@ -4,13 +4,16 @@ import type { BusEvent } from "../bus/index.ts"
 import type { Part } from "../session/index.ts"
 import { createLogger } from "../util/log.ts"
 import { describeError, modelOption, openApp } from "./util.ts"
+import { startTerminalApprover } from "./approve.ts"
 
 /** Exit code after SIGINT/SIGTERM (128 + SIGINT), as shells report an interrupted command. */
 const INTERRUPTED_EXIT_CODE = 130
 
 /**
  * `spool run "<prompt>"`: one agent turn in-process (no server needed), streaming the answer to
- * stdout (each text part on its own line) and tool calls to stderr. Exits 1 when the turn ends with an
+ * stdout (each text part on its own line) and tool calls to stderr. A tool call the permission rules say to
+ * ask about is asked in the terminal (once / always / reject), or refused when stdin is not a terminal
+ * (see `startTerminalApprover`). Exits 1 when the turn ends with an
  * error or the session does not exist. SIGINT/SIGTERM abort the turn — killing the command a `bash`
  * tool is running — and store it as aborted before exiting with 130.
  */
@@ -43,11 +46,14 @@ export function registerRun(program: Command) {
         process.stderr.write(`session ${session.id}\n`)
         if (interrupted) throw new Error("interrupted")
         const unsubscribe = app.bus.subscribe((event) => output.print(event, session.id))
+        // Tool calls the rules say to ask about: a terminal prompt, or a refusal when stdin is not a terminal.
+        const stopApprover = startTerminalApprover(app, session.id)
         const result = await app.prompts.prompt(session.id, {
           parts: [{ type: "text", text: words.join(" ") }],
           model: parseModel(options.model),
         })
         unsubscribe()
+        stopApprover()
         output.end()
         if (interrupted) {
           process.stderr.write("interrupted\n")
