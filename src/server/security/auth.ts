@@ -36,6 +36,14 @@ export const SESSION_COOKIE = "spool_session"
 /** The `WWW-Authenticate` challenge of a 401. */
 export const CHALLENGE = 'Basic realm="spool", charset="UTF-8"'
 
+/**
+ * The challenge for a browser's `fetch`/XHR/EventSource request (`Sec-Fetch-Mode` other than `navigate`):
+ * a Basic challenge would make the browser open its native password dialog over the web page (and
+ * hold an `EventSource` until it is answered), so these get the Bearer scheme, which browsers never
+ * prompt for; the page signs in through `/login` instead. Navigations and non-browser clients get Basic.
+ */
+export const BROWSER_CHALLENGE = 'Bearer realm="spool"'
+
 /** Routes that answer without credentials: the login page and signing in or out. */
 function isPublic(method: string, path: string): boolean {
   return (method === "GET" && path === "/login") || (method === "POST" && (path === "/auth/login" || path === "/auth/logout"))
@@ -49,7 +57,8 @@ function isPublic(method: string, path: string): boolean {
  * `Authorization: Bearer <API token>`, or an API token as the Basic password (OpenCode's clients only
  * send Basic) → the token's scope; the `spool_session` cookie → the scope of the
  * credential that signed in. A `read` scope may only `GET`/`HEAD` (else 403 `ForbiddenError`, kind
- * `Scope`). No or wrong credentials → 401 `UnauthorizedError` with `WWW-Authenticate: Basic realm="spool"`.
+ * `Scope`). No or wrong credentials → 401 `UnauthorizedError` with `WWW-Authenticate: Basic realm="spool"`
+ * (`Bearer realm="spool"` for a browser's fetch/EventSource, see `BROWSER_CHALLENGE`).
  * Wrong credentials count as failed attempts (see `FailedAttemptLimiter`; 429 once over the limit).
  * A server with no password and no token (`required()` false) lets everything through.
  */
@@ -59,6 +68,7 @@ export function authGuard(credentials: Credentials, limiter: FailedAttemptLimite
     if (needed === false || (needed !== true && !(await needed))) return next()
     const method = c.req.method
     if (method === "OPTIONS" || isPublic(method, c.req.path)) return next()
+    const node = nodeHttp(c)
     const address = clientAddress(c)
     const wait = await limiter.blocked(address)
     if (wait !== undefined) return tooManyRequests(c, wait)
@@ -71,7 +81,9 @@ export function authGuard(credentials: Credentials, limiter: FailedAttemptLimite
       const error = new UnauthorizedError({
         message: result === "missing" ? "Authentication required: HTTP Basic with the server password, Authorization: Bearer <API token>, or sign in at /login." : "Invalid credentials.",
       })
-      return c.json(error.toObject(), statusOf(error), { "WWW-Authenticate": CHALLENGE })
+      const mode = node ? node.incoming.headers["sec-fetch-mode"] : c.req.header("sec-fetch-mode")
+      const challenge = mode === undefined || mode === "navigate" ? CHALLENGE : BROWSER_CHALLENGE
+      return c.json(error.toObject(), statusOf(error), { "WWW-Authenticate": challenge })
     }
     if (result.scope === "read" && method !== "GET" && method !== "HEAD") {
       const error = new ForbiddenError({ message: `This token's scope is "read": it may only GET and HEAD, not ${method}.`, kind: "Scope" })

@@ -1,5 +1,5 @@
 export { DEFAULT_MAX_BODY_BYTES, isLoopbackHostname, isWildcardHostname, type AccessConfig } from "./access.ts"
-export { authGuard, CHALLENGE, SESSION_COOKIE, type Credentials, type Scope } from "./auth.ts"
+export { authGuard, BROWSER_CHALLENGE, CHALLENGE, SESSION_COOKIE, type Credentials, type Scope } from "./auth.ts"
 export { bodySizeLimit } from "./body-limit.ts"
 export { isJsonContentType, jsonBodiesOnly, unsupportedMediaType } from "./content-type.ts"
 export { hostGuard } from "./host.ts"

@@ -184,6 +184,15 @@ describe("authentication", () => {
     expect((await server.request("http://localhost/thing", { headers: { authorization: basic("opencode", "wrong") } })).status).toBe(401)
   })
 
+  test("a browser's fetch/EventSource gets a Bearer challenge (no native password dialog); navigations get Basic", async () => {
+    const server = app({ credentials: true })
+    const fetched = await server.request("http://localhost/thing", { headers: { "sec-fetch-mode": "cors" } })
+    expect(fetched.status).toBe(401)
+    expect(fetched.headers.get("www-authenticate")).toBe('Bearer realm="spool"')
+    const navigated = await server.request("http://localhost/thing", { headers: { "sec-fetch-mode": "navigate" } })
+    expect(navigated.headers.get("www-authenticate")).toMatch(/^Basic realm="spool"/)
+  })
+
   test("a pinned username must match", async () => {
     auth = createAuth({ db, password: "s3cret", username: "alice" })
     const server = app({ credentials: true })
