@@ -111,7 +111,7 @@ export function createTurnRecorder(deps: TurnDeps, context: RecorderContext) {
     },
     files: context.files,
     ask: (request) => context.ask?.({ callID: call.callID, tool: call.tool, messageID: assistant!.id }, request) ?? Promise.resolve(),
-    ...(deps.config().sandbox?.enabled ? { sandbox: { network: deps.config().sandbox?.network ?? false, writable: deps.config().sandbox?.writable ?? [] } } : {}),
+    ...(deps.config().sandbox?.enabled ? { sandbox: { network: deps.config().sandbox?.network ?? false, writable: deps.config().sandbox?.writable ?? [], workTree: worktree } } : {}),
   })
 
   const finishAssistant = async (patch: Partial<AssistantMessage>) => {

@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process"
 import { statSync } from "node:fs"
+import { homedir } from "node:os"
 import path from "node:path"
 import type { ShellSandbox } from "./tool.ts"
 
@@ -8,7 +9,7 @@ import type { ShellSandbox } from "./tool.ts"
  * (`bwrap`, Debian package `bubblewrap`), the way Claude Code's sandbox runtime confines commands on Linux:
  *
  * - the whole filesystem is mounted read-only (`--ro-bind / /`), with a fresh `/dev` and `/proc`;
- * - the work tree (the git worktree root, else the session directory) and each `sandbox.writable` path
+ * - the work tree (the git worktree root, unless that is `/` or `$HOME`; else the session directory) and each `sandbox.writable` path
  *   are bound writable (`--bind`); `.git/hooks` and `.git/config` of the work tree stay read-only, so a
  *   command cannot plant a hook that later runs unconfined when the user runs git;
  * - `/tmp` is a private, empty tmpfs (nothing written there outlives the command or reaches the host);
@@ -46,7 +47,7 @@ export class SandboxUnavailableError extends Error {
  */
 export function bwrapArguments(spec: SandboxSpec): string[] {
   const args = baseArguments(spec.network)
-  const roots = [...new Set([spec.workTree ?? spec.directory, spec.directory].map((root) => path.resolve(root)))]
+  const roots = [...new Set([writableWorkTree(spec), spec.directory].map((root) => path.resolve(root)))]
   for (const root of roots) args.push("--bind", root, root)
   for (const extra of spec.writable) args.push("--bind-try", path.resolve(extra), path.resolve(extra))
   for (const root of roots) {
@@ -113,6 +114,21 @@ async function runProbe(bwrap: string): Promise<SandboxAvailability> {
     ok: false,
     message: `The sandbox is enabled (sandbox.enabled) but bubblewrap cannot create its namespaces here (${reason}), so the command was not run. Allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1; on Ubuntu 24.04+ kernel.apparmor_restrict_unprivileged_userns=0 or an AppArmor profile for bwrap; in a container, run it with user namespaces allowed), ${DISABLE}.`,
   }
+}
+
+/**
+ * The work tree when it is a sensible thing to make writable: an ancestor of the session directory that
+ * is neither `/` nor the home directory (a dotfiles repository in `$HOME` must not open all of it);
+ * otherwise the session directory.
+ */
+function writableWorkTree(spec: SandboxSpec): string {
+  const directory = path.resolve(spec.directory)
+  if (!spec.workTree) return directory
+  const workTree = path.resolve(spec.workTree)
+  const relative = path.relative(workTree, directory)
+  const contains = relative === "" || (relative !== ".." && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative))
+  if (!contains || workTree === path.parse(workTree).root || workTree === path.resolve(homedir())) return directory
+  return workTree
 }
 
 /** Namespaces and the read-only root with fresh /dev, /proc and /tmp: what every sandbox (and the probe) uses. */
