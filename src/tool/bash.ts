@@ -55,14 +55,18 @@ const parameters = z.object({
  * Input: `{ command, timeout? (ms, default 120000, capped at 600000), workdir?, description }`.
  * The command runs in its own process group with stdin closed and stderr merged into stdout at the fd
  * level (exact interleaving). On timeout or `ctx.abort` the whole group gets SIGTERM, then SIGKILL 200 ms
- * later.
+ * later. The group is reported through `ctx.process` ({pid, pgid, startTime}) and the command starts only
+ * once that record is stored (at most 5 s), so crash recovery can kill it after a kill -9 of Spool.
+ * With `ctx.sandbox` the command runs under bubblewrap (see `./sandbox.ts`).
  * Output: the combined output; over 2000 lines / 50 KiB the middle is replaced by a `...N lines truncated...`
  * marker. Then, as OpenCode, a `\n\n<bash_metadata>\n...\n</bash_metadata>` block when something notable
  * happened: `bash tool terminated command after exceeding timeout N ms`, `User aborted the command`, and
  * (Spool addition, so the model sees it) `Command exited with code N` / `Command was killed by signal S`.
  * Title: `description`. Metadata: `{ output (first 30000 chars), exit (code, null if killed by a signal),
  * description, truncated }`; progress is published through `ctx.metadata` while the command runs.
- * Errors (thrown): negative timeout; workdir outside the session directory or not a directory; spawn failure.
+ * Errors (thrown): negative timeout; workdir outside the session directory or not a directory; spawn failure;
+ * `SandboxUnavailableError` when the sandbox is on but bwrap is missing or cannot create namespaces (the
+ * command is then not run).
  * A non-zero exit status is NOT an error.
  */
 export const bashTool = defineTool({
