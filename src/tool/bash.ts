@@ -86,7 +86,7 @@ export const bashTool = defineTool({
     // Permission: one pattern per simple command, `always` = its prefix + " *" (OpenCode's bash tool).
     const permission = bashPermission(args.command)
     if (permission.patterns.length > 0) {
-      await ctx.ask({ permission: "bash", patterns: permission.patterns, always: permission.always, metadata: { command: args.command, description: args.description } })
+      await ctx.ask({ permission: "bash", patterns: permission.patterns, always: permission.always, metadata: { command: args.command } })
     }
 
     if (ctx.abort.aborted) return result(args.description, "", null, null, { aborted: true, timedOut: false, timeout }, false)

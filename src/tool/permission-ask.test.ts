@@ -35,7 +35,7 @@ describe("ask calls", () => {
     const marker = path.join(dir, "marker")
     const command = `cd src && touch ${marker} && git status --short`
     await expect(bashTool.execute({ command, description: "Touch" }, testContext(dir, { ask: refuse }))).rejects.toThrow("refused by test")
-    expect(asked).toEqual([{ permission: "bash", patterns: [`touch ${marker}`, "git status --short"], always: ["touch *", "git status *"], metadata: { command, description: "Touch" } }])
+    expect(asked).toEqual([{ permission: "bash", patterns: [`touch ${marker}`, "git status --short"], always: ["touch *", "git status *"], metadata: { command } }])
     expect(fs.existsSync(marker)).toBe(false)
     await bashTool.execute({ command: `touch ${marker}`, description: "Touch" }, testContext(dir, { ask: allow }))
     expect(fs.existsSync(marker)).toBe(true)

@@ -92,7 +92,7 @@ describe("ask", () => {
       sessionID,
       permission: "bash",
       patterns: ["touch asked-once"],
-      metadata: { command: "touch asked-once", description: "Create a marker" },
+      metadata: { command: "touch asked-once" },
       always: ["touch *"],
       tool: { messageID: part.messageID, callID: part.callID },
     })
