@@ -1,5 +1,5 @@
 import { z } from "zod"
-import { NamedError, UnknownError } from "../util/named-error.ts"
+import { NamedError, StorageFullError, UnknownError } from "../util/named-error.ts"
 
 /**
  * The errors a model call (and so an assistant message) can end with: OpenCode's assistant error union
@@ -34,10 +34,14 @@ export const APIError = NamedError.create(
 )
 export { UnknownError }
 
-/** The `{name, data}` union stored in `AssistantMessage.error` and sent in `session.error`. */
+/**
+ * The `{name, data}` union stored in `AssistantMessage.error` and sent in `session.error`: OpenCode's,
+ * plus Spool's `StorageFullError` (a turn stopped because its record could not be stored: disk full).
+ */
 export const MessageError = z.discriminatedUnion("name", [
   ProviderAuthError.Schema,
   UnknownError.Schema,
+  StorageFullError.Schema,
   MessageOutputLengthError.Schema,
   MessageAbortedError.Schema,
   StructuredOutputError.Schema,

@@ -18,6 +18,7 @@ import {
   UnsupportedMediaTypeError,
 } from "../util/named-error.ts"
 import type { Logger } from "../util/log.ts"
+import { isStorageFull, toStorageError } from "../util/storage-full.ts"
 
 /** HTTP status of each named error; anything unnamed is a 500 `UnknownError` with a log reference. */
 export function statusOf(error: NamedError): 400 | 401 | 403 | 404 | 409 | 413 | 415 | 429 | 500 | 507 {
@@ -45,12 +46,17 @@ export function statusOf(error: NamedError): 400 | 401 | 403 | 404 | 409 | 413 |
  * (400 BadRequest, SnapshotUnavailableError; 401 UnauthorizedError; 403 ForbiddenError; 404
  * NotFoundError; 409 SessionBusyError, RevertConflictError; 413 PayloadTooLargeError; 415
  * UnsupportedMediaTypeError; 429 TooManyRequestsError; 507 StorageFullError); Hono's own 4xx (malformed JSON) become
- * 400 BadRequest; anything else is logged with a reference and answered
+ * 400 BadRequest; a raw "disk full" error that reached the handler unnamed (`SQLITE_FULL`, `ENOSPC`,
+ * `EDQUOT`, also as a `cause`) is 507 `StorageFullError`; anything else is logged with a reference and answered
  * `500 {name: "UnknownError", data: {message, ref}}` — never a stack trace.
  */
 export function errorHandler(log: Logger) {
   return (error: Error, c: Context) => {
     if (error instanceof NamedError) return c.json(error.toObject(), statusOf(error))
+    if (isStorageFull(error)) {
+      log.warn({ err: error, path: c.req.path }, "storage full")
+      return c.json((toStorageError(error) as InstanceType<typeof StorageFullError>).toObject(), 507)
+    }
     if (error instanceof HTTPException && error.status < 500) {
       return c.json(new BadRequestError({ message: error.message || "Bad request", kind: "Body" }).toObject(), 400)
     }

@@ -2,9 +2,15 @@ import { createId } from "../id/index.ts"
 import { parseModel } from "../provider/index.ts"
 import { BadRequestError } from "../util/named-error.ts"
 import type { PromptInput } from "./input-schema.ts"
-import type { Part, SessionInfo, UserMessage, WithParts } from "./schema.ts"
+import type { AssistantMessage, Part, SessionInfo, UserMessage, WithParts } from "./schema.ts"
 import type { SessionService } from "./service.ts"
 import { runTurn, type TurnDeps } from "./turn.ts"
+import { assistantMessage } from "./turn-recorder.ts"
+import { SessionEvent } from "./events.ts"
+import { watchWrites } from "./writer.ts"
+import { StorageFullError, UnknownError } from "../util/named-error.ts"
+import { toStorageError } from "../util/storage-full.ts"
+import type { MessageError } from "../provider/index.ts"
 import { checkAgent, checkPromptFits } from "./admission.ts"
 import type { ProjectCache } from "./projects.ts"
 import { Snapshot } from "../snapshot/index.ts"
@@ -110,7 +116,8 @@ export function createPromptRunner(deps: PromptDeps) {
       const run = runs.get(session.id) ?? { queue: [] }
       runs.set(session.id, run)
       run.queue.push({ session, user, resolve })
-      if (!run.done) run.done = drain(session.id, run)
+      // `drain` never rejects; the catch only keeps a bug in it from becoming an unhandled rejection.
+      if (!run.done) run.done = drain(session.id, run).catch((error) => deps.log.error({ err: error, sessionID: session.id }, "turn queue failed"))
     })
   }
 
@@ -148,48 +155,108 @@ export function createPromptRunner(deps: PromptDeps) {
     if (part) throw new BadRequestError({ message: `Part ID already exists: ${part}`, kind: "Payload" })
   }
 
+  /**
+   * Runs the queued turns of a session one after another, then sets it idle. Never rejects: each turn's
+   * waiter is resolved whatever happens to the turn (see `runQueued`), and the queue goes on.
+   */
   async function drain(sessionID: string, run: SessionRun) {
     let first = true
     let directory: string | undefined
-    while (run.queue.length > 0) {
-      const next = run.queue.shift()!
-      const session = await deps.sessions.get(sessionID).catch(() => undefined)
-      if (!session) {
-        next.resolve({ info: next.user, parts: [] })
-        continue
+    let current: QueuedTurn | undefined
+    try {
+      while (run.queue.length > 0) {
+        const next = run.queue.shift()!
+        current = next
+        const session = await deps.sessions.get(sessionID).catch(() => undefined)
+        if (!session) {
+          next.resolve({ info: next.user, parts: [] })
+          continue
+        }
+        directory = session.directory
+        if (first || deps.status.get(sessionID).type === "idle") deps.status.set(session, { type: "busy" })
+        const restamp = !first
+        first = false
+        next.resolve(await runQueued(run, session, next, restamp))
+        current = undefined
+        await deps.writer
+          .patchSession(sessionID, (latest) => ({ ...latest, time: { ...latest.time, updated: Date.now() } }))
+          .catch((error) => deps.log.warn({ err: error, sessionID }, "could not touch the session after its turn"))
       }
-      directory = session.directory
-      if (!first) {
+    } catch (error) {
+      deps.log.error({ err: error, sessionID }, "turn queue failed")
+      for (const queued of [...(current ? [current] : []), ...run.queue.splice(0)]) queued.resolve({ info: queued.user, parts: [] })
+    } finally {
+      runs.delete(sessionID)
+      if (directory !== undefined) deps.status.set({ id: sessionID, directory }, { type: "idle" })
+    }
+  }
+
+  /**
+   * Runs one queued turn; never throws. The turn writes through `watchWrites`: its first failed write
+   * (a full disk) aborts it, and the turn ends with that error (`StorageFullError`). A turn that throws
+   * anyway (a write outside the recorder, a bug) ends with an assistant message carrying the error,
+   * stored when the database takes it, and `session.error` is published.
+   */
+  async function runQueued(run: SessionRun, session: SessionInfo, next: QueuedTurn, restamp: boolean): Promise<WithParts> {
+    const controller = new AbortController()
+    run.abort = controller
+    let writeFailure: unknown
+    const writer = watchWrites(deps.writer, (error) => {
+      writeFailure ??= error
+      controller.abort(new DOMException("Aborted: the turn could not be stored", "AbortError"))
+    })
+    let worktree = session.directory
+    try {
+      if (restamp) {
         // A prompt that waited for an earlier turn is stamped with the time its own turn starts, so it
         // lists after that turn's answers (the order the model sees it in).
         next.user = { ...next.user, time: { ...next.user.time, created: Date.now() } }
-        await deps.writer.message(next.user, session.directory)
+        await writer.message(next.user, session.directory)
       }
-      if (first || deps.status.get(sessionID).type === "idle") deps.status.set(session, { type: "busy" })
-      first = false
-      run.abort = new AbortController()
-      let result: WithParts | undefined
-      try {
-        const project = await deps.projects.resolve(session.directory)
-        const worktree = project.id === "global" ? session.directory : project.worktree
-        const snapshot = deps.snapshots.forSession(session, project)
-        result = await runTurn(deps, {
+      const project = await deps.projects.resolve(session.directory)
+      worktree = project.id === "global" ? session.directory : project.worktree
+      const snapshot = deps.snapshots.forSession(session, project)
+      const result = await runTurn(
+        { ...deps, writer },
+        {
           session,
           user: next.user,
           worktree,
-          abort: run.abort.signal,
+          abort: controller.signal,
           snapshot: snapshot instanceof Snapshot ? snapshot : undefined,
           files: deps.files?.forSession(session.id),
-        })
-      } catch (error) {
-        deps.log.error({ err: error, sessionID }, "turn failed unexpectedly")
+        },
+      )
+      if (writeFailure !== undefined && result?.info.role === "assistant" && result.info.error?.name !== turnError(writeFailure).name) {
+        // The failed write was not the recorder's own (a tool's todo list, say): the turn still ends with it.
+        return await failTurn(session, next.user, worktree, writeFailure, result)
       }
+      return result ?? { info: next.user, parts: [] }
+    } catch (error) {
+      return await failTurn(session, next.user, worktree, writeFailure ?? error)
+    } finally {
       run.abort = undefined
-      next.resolve(result ?? { info: next.user, parts: [] })
-      await deps.writer.patchSession(sessionID, (latest) => ({ ...latest, time: { ...latest.time, updated: Date.now() } }))
     }
-    runs.delete(sessionID)
-    if (directory !== undefined) deps.status.set({ id: sessionID, directory }, { type: "idle" })
+  }
+
+  /**
+   * Ends a turn with `error` (`StorageFullError` for a full disk, else `UnknownError`): on `result`'s
+   * assistant message, or a new one answering `user`; stored if the database takes it (best effort: the
+   * disk may still be full), published as `session.error`. Never throws.
+   */
+  async function failTurn(session: SessionInfo, user: UserMessage, worktree: string, error: unknown, result?: WithParts): Promise<WithParts> {
+    const messageError = turnError(error)
+    deps.log.error({ err: error, sessionID: session.id }, "turn failed")
+    const now = Date.now()
+    const base = result?.info.role === "assistant" ? result.info : assistantMessage(session, user, worktree, now)
+    const info: AssistantMessage = { ...base, error: messageError, finish: "error", time: { ...base.time, completed: now } }
+    try {
+      await deps.writer.message(info, session.directory)
+    } catch (writeError) {
+      deps.log.warn({ err: writeError, sessionID: session.id }, "could not store the failed turn's error")
+    }
+    deps.writer.bus.publish(SessionEvent.Error, { sessionID: session.id, error: messageError }, session.directory)
+    return { info, parts: result?.parts ?? [] }
   }
 
   /** Starts a prompt without waiting for the turn (`prompt_async`); failures end up on the message. */
@@ -219,6 +286,13 @@ export function createPromptRunner(deps: PromptDeps) {
   }
 
   return { prompt, promptAsync, summarize, abort, busy, stopAll }
+}
+
+/** A turn's failure as an assistant error: `StorageFullError` for a full disk, else `UnknownError`. */
+function turnError(error: unknown): MessageError {
+  const mapped = toStorageError(error)
+  if (StorageFullError.isInstance(mapped)) return mapped.toObject()
+  return new UnknownError({ message: error instanceof Error ? error.message : String(error) }).toObject()
 }
 
 function lastModel(session: SessionInfo) {

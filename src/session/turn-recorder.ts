@@ -8,6 +8,8 @@ import { MessageEvent } from "./events.ts"
 import { repository } from "./repository.ts"
 import type { AssistantMessage, Part, SessionInfo, ToolPart, UserMessage, WithParts } from "./schema.ts"
 import { createStepSnapshots } from "./step-snapshots.ts"
+import { StorageFullError, UnknownError } from "../util/named-error.ts"
+import { toStorageError } from "../util/storage-full.ts"
 import type { TurnDeps } from "./turn.ts"
 
 const TEXT_SAVE_INTERVAL_MS = 250
@@ -55,6 +57,16 @@ export function createTurnRecorder(deps: TurnDeps, context: RecorderContext) {
   const lastSaved = new Map<string, number>()
   const tools = new Map<string, ToolPart>()
 
+  // The first write of the turn that fails (a full disk: `StorageFullError`) ends the recording: nothing
+  // more is stored, and the turn's error becomes this one. The prompt runner aborts the turn on the same
+  // failure (see `watchWrites`), so the model and the tools stop instead of running on unrecorded.
+  let failure: MessageError | undefined
+  const failed = (error: unknown) => {
+    if (failure) return
+    failure = storageFailure(error)
+    deps.log.error({ err: error, sessionID: session.id }, "storing the turn failed; the turn stops")
+  }
+
   // Every part write of the turn goes through one queue, so a tool's progress update can never land
   // after (and overwrite) the tool's final state.
   let writes: Promise<void> = Promise.resolve()
@@ -62,9 +74,10 @@ export function createTurnRecorder(deps: TurnDeps, context: RecorderContext) {
     const index = parts.findIndex((existing) => existing.id === part.id)
     if (index === -1) parts.push(part)
     else parts[index] = part
+    if (failure) return Promise.resolve()
     const snapshot = structuredClone(part)
-    const write = writes.then(() => writer.part(snapshot, directory))
-    writes = write.catch((error) => deps.log.error({ err: error }, "part write failed"))
+    const write = writes.then(() => (failure ? undefined : writer.part(snapshot, directory)))
+    writes = write.catch(failed)
     return write
   }
 
@@ -114,13 +127,32 @@ export function createTurnRecorder(deps: TurnDeps, context: RecorderContext) {
     ...(deps.config().sandbox?.enabled ? { sandbox: { network: deps.config().sandbox?.network ?? false, writable: deps.config().sandbox?.writable ?? [], workTree: worktree } } : {}),
   })
 
+  /**
+   * Completes the latest assistant message. After a failed write it ends with the failure instead (e.g.
+   * `StorageFullError`, not the `MessageAbortedError` of the abort the failure caused), stored if the
+   * database takes it, else only in memory (`last()`).
+   */
   const finishAssistant = async (patch: Partial<AssistantMessage>) => {
     if (!assistant) return
-    assistant = { ...assistant, ...patch, time: { ...assistant.time, completed: Date.now() } }
-    await writer.message(assistant, directory)
+    assistant = { ...assistant, ...patch, ...(failure ? { error: failure, finish: "error" } : {}), time: { ...assistant.time, completed: Date.now() } }
+    if (!failure) return writer.message(assistant, directory)
+    await writer.message(assistant, directory).catch((error) => deps.log.warn({ err: error, sessionID: session.id }, "could not store the failed turn's error"))
   }
 
+  /** Records one agent event; never throws: a failed write ends the recording (see `failed`). */
   const handle = async (event: AgentEvent) => {
+    if (failure) {
+      if (event.type === "step-error") await finishAssistant({ finish: "error" })
+      return
+    }
+    try {
+      await record(event)
+    } catch (error) {
+      failed(error)
+    }
+  }
+
+  const record = async (event: AgentEvent) => {
     switch (event.type) {
       case "step-start": {
         assistant = { ...assistantMessage(session, user, worktree, Date.now(), model), ...context.assistant }
@@ -260,6 +292,10 @@ export function createTurnRecorder(deps: TurnDeps, context: RecorderContext) {
     handle,
     toolContext,
     finishAssistant,
+    /** The error of the write that ended the recording (`StorageFullError` for a full disk), if any. */
+    failure(): MessageError | undefined {
+      return failure
+    },
     /** The assistant message of the latest step with its parts. */
     last(): WithParts | undefined {
       return assistant ? { info: assistant, parts } : undefined
@@ -295,6 +331,14 @@ function oneHourWrites(providerMetadata: Record<string, unknown> | undefined): n
   const usage = (providerMetadata?.anthropic as { usage?: { cache_creation?: { ephemeral_1h_input_tokens?: number } } } | undefined)?.usage
   const value = usage?.cache_creation?.ephemeral_1h_input_tokens
   return typeof value === "number" && value > 0 ? value : 0
+}
+
+/** A failed write as the turn's error: `StorageFullError` for a full disk, else `UnknownError` with the cause. */
+function storageFailure(error: unknown): MessageError {
+  const mapped = toStorageError(error)
+  if (StorageFullError.isInstance(mapped)) return mapped.toObject()
+  const message = error instanceof Error ? error.message : String(error)
+  return new UnknownError({ message: `Could not store the turn: ${message}` }).toObject()
 }
 
 function errorMessage(error: MessageError): string {

@@ -302,17 +302,19 @@ class Turn {
   /** Records a failed turn's error on its last assistant message and publishes `session.error`. */
   async #finish(result: TurnResult): Promise<WithParts | undefined> {
     const { session } = this.context
-    if (result.error) {
+    // A turn whose record could not be stored (disk full) ends with that error, not the abort it caused.
+    const error = this.recorder.failure() ?? result.error
+    if (error) {
       const last = this.recorder.last()
-      if (last && last.info.role === "assistant" && !(last.info as AssistantMessage).error) await this.recorder.finishAssistant({ error: result.error, finish: "error" })
+      if (last && last.info.role === "assistant" && !(last.info as AssistantMessage).error) await this.recorder.finishAssistant({ error, finish: "error" })
       if (!last) {
-        const failed = { ...assistantMessage(session, this.#answer, this.context.worktree, Date.now(), this.model), error: result.error, finish: "error" }
+        const failed = { ...assistantMessage(session, this.#answer, this.context.worktree, Date.now(), this.model), error, finish: "error" }
         failed.time.completed = Date.now()
         await this.deps.writer.message(failed, session.directory)
-        this.deps.writer.bus.publish(SessionEvent.Error, { sessionID: session.id, error: result.error }, session.directory)
+        this.deps.writer.bus.publish(SessionEvent.Error, { sessionID: session.id, error }, session.directory)
         return { info: failed, parts: [] }
       }
-      this.deps.writer.bus.publish(SessionEvent.Error, { sessionID: session.id, error: result.error }, session.directory)
+      this.deps.writer.bus.publish(SessionEvent.Error, { sessionID: session.id, error }, session.directory)
     }
     return this.recorder.last()
   }

@@ -1,6 +1,7 @@
 import type { Kysely } from "kysely"
 import type { Bus } from "../bus/index.ts"
 import type { Database } from "../storage/index.ts"
+import { toStorageError } from "../util/storage-full.ts"
 import { MessageEvent, SessionEvent, TodoEvent } from "./events.ts"
 import { repository } from "./repository.ts"
 import type { Message, Part, SessionInfo, Todo } from "./schema.ts"
@@ -94,4 +95,42 @@ export function createWriter(db: Kysely<Database>, bus: Bus, now: () => number =
     },
   }
   return writer
+}
+
+/** The writer methods that store something (all but `db` and `bus`). */
+type WriteMethod = Exclude<keyof Writer, "db" | "bus">
+const WRITE_METHODS: WriteMethod[] = [
+  "createSession",
+  "updateSession",
+  "deleteSession",
+  "message",
+  "removeMessage",
+  "part",
+  "savePart",
+  "removePart",
+  "todos",
+  "refreshUsage",
+  "patchSession",
+]
+
+/**
+ * The writer of one turn: the same writes, but the first one that fails calls `onFailure(error)` (the
+ * prompt runner aborts the turn then: a turn whose record cannot be stored must not stream on into a
+ * void). Every failure still reaches the caller, a full disk as `StorageFullError` (`toStorageError`).
+ */
+export function watchWrites(writer: Writer, onFailure: (error: unknown) => void): Writer {
+  const watched: Writer = { ...writer }
+  for (const method of WRITE_METHODS) {
+    const write = writer[method] as (...args: unknown[]) => Promise<unknown>
+    ;(watched as unknown as Record<WriteMethod, unknown>)[method] = async (...args: unknown[]) => {
+      try {
+        return await write(...args)
+      } catch (error) {
+        const mapped = toStorageError(error)
+        onFailure(mapped)
+        throw mapped
+      }
+    }
+  }
+  return watched
 }
