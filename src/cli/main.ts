@@ -32,6 +32,8 @@ const program = new Command()
   .version(version)
 registerServe(program)
 for (const register of registerOthers) register(program)
+// A server must outlive a bug that leaves a promise rejection unhandled: logged with a reference, not fatal.
+if (process.argv[2] === "serve") (await import("../util/unhandled-rejection.ts")).keepServingOnUnhandledRejection()
 try {
   await program.parseAsync(process.argv)
 } catch (error) {
