@@ -37,7 +37,8 @@ export const SESSION_COOKIE = "spool_session"
 export const CHALLENGE = 'Basic realm="spool", charset="UTF-8"'
 
 /**
- * The challenge for a browser's `fetch`/XHR/EventSource request (`Sec-Fetch-Mode` other than `navigate`):
+ * The challenge for a browser's `fetch`/XHR/EventSource request (`Sec-Fetch-Site` present, which only
+ * browsers send — Node's fetch sends `Sec-Fetch-Mode` alone — and `Sec-Fetch-Mode` other than `navigate`):
  * a Basic challenge would make the browser open its native password dialog over the web page (and
  * hold an `EventSource` until it is answered), so these get the Bearer scheme, which browsers never
  * prompt for; the page signs in through `/login` instead. Navigations and non-browser clients get Basic.
@@ -81,8 +82,9 @@ export function authGuard(credentials: Credentials, limiter: FailedAttemptLimite
       const error = new UnauthorizedError({
         message: result === "missing" ? "Authentication required: HTTP Basic with the server password, Authorization: Bearer <API token>, or sign in at /login." : "Invalid credentials.",
       })
-      const mode = node ? node.incoming.headers["sec-fetch-mode"] : c.req.header("sec-fetch-mode")
-      const challenge = mode === undefined || mode === "navigate" ? CHALLENGE : BROWSER_CHALLENGE
+      const header = (name: string) => (node ? (node.incoming.headers[name] as string | undefined) : c.req.header(name))
+      const browserSubrequest = header("sec-fetch-site") !== undefined && header("sec-fetch-mode") !== "navigate"
+      const challenge = browserSubrequest ? BROWSER_CHALLENGE : CHALLENGE
       return c.json(error.toObject(), statusOf(error), { "WWW-Authenticate": challenge })
     }
     if (result.scope === "read" && method !== "GET" && method !== "HEAD") {

@@ -186,11 +186,14 @@ describe("authentication", () => {
 
   test("a browser's fetch/EventSource gets a Bearer challenge (no native password dialog); navigations get Basic", async () => {
     const server = app({ credentials: true })
-    const fetched = await server.request("http://localhost/thing", { headers: { "sec-fetch-mode": "cors" } })
+    const fetched = await server.request("http://localhost/thing", { headers: { "sec-fetch-mode": "cors", "sec-fetch-site": "same-origin" } })
     expect(fetched.status).toBe(401)
     expect(fetched.headers.get("www-authenticate")).toBe('Bearer realm="spool"')
-    const navigated = await server.request("http://localhost/thing", { headers: { "sec-fetch-mode": "navigate" } })
+    const navigated = await server.request("http://localhost/thing", { headers: { "sec-fetch-mode": "navigate", "sec-fetch-site": "none" } })
     expect(navigated.headers.get("www-authenticate")).toMatch(/^Basic realm="spool"/)
+    // Node's fetch (the SDK) sends Sec-Fetch-Mode: cors but no Sec-Fetch-Site.
+    const sdk = await server.request("http://localhost/thing", { headers: { "sec-fetch-mode": "cors" } })
+    expect(sdk.headers.get("www-authenticate")).toMatch(/^Basic realm="spool"/)
   })
 
   test("a pinned username must match", async () => {
