@@ -91,3 +91,54 @@ describe("dataDirectoryError", () => {
     expect(dataDirectoryError("/data", new Error("bug"))).toBeUndefined()
   })
 })
+
+describe("the storage boundary", () => {
+  test("a transaction SQLite already ended itself reports its own error, not the failed ROLLBACK", async () => {
+    const db = await openSqlite(":memory:")
+    const { sql } = await import("kysely")
+    // SQLite rolls back by itself on SQLITE_FULL (and IOERR, NOMEM); here the transaction is ended behind Kysely's back.
+    const error = await db
+      .transaction()
+      .execute(async (trx) => {
+        await sql`ROLLBACK`.execute(trx)
+        throw new Error("the error that matters")
+      })
+      .catch((caught: unknown) => caught)
+    expect((error as Error).message).toBe("the error that matters")
+    // An ordinary failed transaction is still rolled back.
+    await sql`CREATE TABLE item (value TEXT)`.execute(db)
+    await db
+      .transaction()
+      .execute(async (trx) => {
+        await sql`INSERT INTO item VALUES ('kept?')`.execute(trx)
+        throw new Error("undo")
+      })
+      .catch(() => {})
+    expect((await sql`SELECT count(*) AS n FROM item`.execute(db)).rows).toEqual([{ n: 0 }])
+    await db.destroy()
+  })
+
+  test("a full database (SQLITE_FULL) throws StorageFullError, inside transactions too, and writes resume once there is room", async () => {
+    const db = await openSqlite(join(mkdtempSync(join(tmpdir(), "spool-db-")), "spool.db"))
+    const { sql } = await import("kysely")
+    await sql`CREATE TABLE item (value TEXT)`.execute(db)
+    const [{ page_count: pages }] = (await sql<{ page_count: number }>`PRAGMA page_count`.execute(db)).rows
+    // No page may be added: the same SQLITE_FULL a full disk gives.
+    await sql.raw(`PRAGMA max_page_count = ${pages}`).execute(db)
+    const big = "x".repeat(200_000)
+    const plain = await sql`INSERT INTO item VALUES (${big})`.execute(db).catch((caught: unknown) => caught)
+    expect(StorageFullError.isInstance(plain)).toBe(true)
+    expect((plain as Error).message).toMatch(/^No space left to store Spool's data \(SQLITE_FULL\)/)
+    expect(((plain as Error).cause as { code?: string }).code).toBe("SQLITE_FULL")
+    const inTransaction = await db
+      .transaction()
+      .execute((trx) => sql`INSERT INTO item VALUES (${big})`.execute(trx))
+      .catch((caught: unknown) => caught)
+    expect(StorageFullError.isInstance(inTransaction)).toBe(true)
+
+    await sql.raw(`PRAGMA max_page_count = 1073741823`).execute(db)
+    await db.transaction().execute((trx) => sql`INSERT INTO item VALUES (${big})`.execute(trx))
+    expect((await sql<{ n: number }>`SELECT count(*) AS n FROM item`.execute(db)).rows).toEqual([{ n: 1 }])
+    await db.destroy()
+  })
+})
