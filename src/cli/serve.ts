@@ -29,7 +29,7 @@ export function registerServe(program: Command) {
     .option("--hostname <host>", "address to bind", "127.0.0.1")
     .option("-m, --model <provider/model>", "default model for prompts that name none", modelOption)
     .option("--dir <path>", "directory for requests that name none", process.cwd())
-    .option("--password <password>", "require HTTP Basic auth with this password (default: SPOOL_SERVER_PASSWORD or OPENCODE_SERVER_PASSWORD)")
+    .option("--password <password>", "require HTTP Basic auth with this password (default: SPOOL_SERVER_PASSWORD or OPENCODE_SERVER_PASSWORD; prefer those: a flag shows in ps)")
     .option("--no-auth", "allow a non-loopback --hostname without a password or API token")
     .action(async (options: { port: string; hostname: string; model?: string; dir: string; password?: string; auth: boolean }) => {
       const app = await openApp({ cwd: options.dir, model: options.model, password: options.password })

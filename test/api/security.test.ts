@@ -1,5 +1,5 @@
 import { createOpencodeClient } from "@opencode-ai/sdk/v2/client"
-import { spawn } from "node:child_process"
+import { spawn, spawnSync } from "node:child_process"
 import { once } from "node:events"
 import { request } from "node:http"
 import { fileURLToPath } from "node:url"
@@ -220,6 +220,40 @@ describe("rate limit", () => {
       expect(await limited.json()).toMatchObject({ name: "TooManyRequestsError" })
     } finally {
       await spool.close()
+    }
+  })
+})
+
+describe("spool token", () => {
+  test("create prints the token once; list never shows it; a running server accepts it at once and then requires auth; revoke ends it", async () => {
+    const data = tempDir({ prefix: "spool-data-" })
+    const env = { ...process.env, SPOOL_DATA_DIR: data.path, XDG_CONFIG_HOME: data.path, SPOOL_SERVER_PASSWORD: "", OPENCODE_SERVER_PASSWORD: "", SPOOL_LOG_LEVEL: "warn" }
+    const cli = (...args: string[]) => spawnSync(process.execPath, [MAIN, "token", ...args], { env, encoding: "utf8", cwd: data.path })
+    const server = await startSpool({ env })
+    try {
+      expect((await fetch(`${server.url}/session`)).status).toBe(200)
+      const created = cli("create", "--name", "laptop", "--scope", "write")
+      expect(created.status).toBe(0)
+      const token = created.stdout.trim()
+      expect(token).toMatch(/^spool_[\w-]{43}$/)
+      expect(created.stderr).toContain("shown only now")
+      const listed = cli("list")
+      expect(listed.stdout).toMatch(/laptop\s+write/)
+      expect(listed.stdout).not.toContain(token)
+      expect(cli("create", "--name", "laptop").status).toBe(1)
+      expect(cli("create", "--name", "x", "--scope", "root").status).not.toBe(0)
+      expect((await fetch(`${server.url}/session`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200)
+      expect((await fetch(`${server.url}/session`)).status).toBe(401)
+      const revoked = cli("revoke", "laptop")
+      expect(revoked.status).toBe(0)
+      expect((await fetch(`${server.url}/session`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(401)
+      // Revoking the last token does not open the server again.
+      expect((await fetch(`${server.url}/session`)).status).toBe(401)
+      expect(cli("revoke", "laptop").status).toBe(1)
+      expect(cli("list").stdout.trim()).toBe("no tokens")
+    } finally {
+      await server.stop()
+      data.cleanup()
     }
   })
 })
