@@ -103,8 +103,8 @@ export function createPromptRunner(deps: PromptDeps) {
       time: { ...session.time, updated: now },
     }
     await deps.writer.updateSession(touched)
-    await deps.writer.message(user, session.directory)
-    for (const part of parts) await deps.writer.part(part, session.directory)
+    // All or nothing: a failed write (507 on a full disk) must not leave a prompt without its text.
+    await deps.writer.messageWithParts(user, parts, session.directory)
     if (input.noReply) return { info: user, parts }
     void titleSession(deps, touched, parts)
     return enqueue(touched, user)

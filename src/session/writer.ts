@@ -20,6 +20,11 @@ export interface Writer {
   message(info: Message, directory: string): Promise<void>
   removeMessage(sessionID: string, messageID: string, directory: string): Promise<void>
   part(part: Part, directory: string): Promise<void>
+  /**
+   * Stores a message with its parts in one transaction — all or nothing, so a failed write (a full disk)
+   * never leaves a prompt without its text — then publishes `message.updated` and each `message.part.updated`.
+   */
+  messageWithParts(info: Message, parts: Part[], directory: string): Promise<void>
   /** Stores a part without publishing (periodic saves of streaming text; the delta events went out). */
   savePart(part: Part): Promise<void>
   removePart(part: Pick<Part, "id" | "sessionID" | "messageID">, directory: string): Promise<void>
@@ -62,6 +67,15 @@ export function createWriter(db: Kysely<Database>, bus: Bus, now: () => number =
       const time = now()
       await repository.upsertPart(db, part, time)
       bus.publish(MessageEvent.PartUpdated, { sessionID: part.sessionID, part, time }, directory)
+    },
+    async messageWithParts(info, parts, directory) {
+      const time = now()
+      await db.transaction().execute(async (trx) => {
+        await repository.upsertMessage(trx, info, time)
+        for (const part of parts) await repository.upsertPart(trx, part, time)
+      })
+      bus.publish(MessageEvent.Updated, { sessionID: info.sessionID, info }, directory)
+      for (const part of parts) bus.publish(MessageEvent.PartUpdated, { sessionID: part.sessionID, part, time }, directory)
     },
     async savePart(part) {
       await repository.upsertPart(db, part, now())
@@ -106,6 +120,7 @@ const WRITE_METHODS: WriteMethod[] = [
   "message",
   "removeMessage",
   "part",
+  "messageWithParts",
   "savePart",
   "removePart",
   "todos",
