@@ -226,7 +226,10 @@ async function runStep(
             break
           }
           await input.emit({ type: "tool-call", callID: part.toolCallId, tool: part.toolName, input: toolInput })
-          executions.push(executeTool(input, definition, part.toolCallId, toolInput, toolResults, failTool))
+          const execution = executeTool(input, definition, part.toolCallId, toolInput, toolResults, failTool)
+          // Awaited when the step ends; a failure before then (a throwing `emit`) must not count as unhandled.
+          execution.catch(() => {})
+          executions.push(execution)
           break
         }
         case "finish-step": {

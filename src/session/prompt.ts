@@ -106,7 +106,7 @@ export function createPromptRunner(deps: PromptDeps) {
     // All or nothing: a failed write (507 on a full disk) must not leave a prompt without its text.
     await deps.writer.messageWithParts(user, parts, session.directory)
     if (input.noReply) return { info: user, parts }
-    void titleSession(deps, touched, parts)
+    void titleSession(deps, touched, parts).catch((error) => deps.log.warn({ err: error, sessionID }, "title generation failed"))
     return enqueue(touched, user)
   }
 
