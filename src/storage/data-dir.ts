@@ -3,23 +3,28 @@ import { dirname } from "node:path"
 
 /**
  * Spool's data directory cannot be used: read-only (`EROFS`), not writable (`EACCES`, `EPERM`), a path
- * through a regular file (`ENOTDIR`, `EEXIST`), full (`ENOSPC`), or the database in it cannot be opened
- * for writing (`SQLITE_READONLY`, `SQLITE_CANTOPEN`). Start-up stops with this one-line message (the CLI
- * prints it without a stack trace and exits 1). `code` is the underlying error code.
+ * through a regular file (`ENOTDIR`, `EEXIST`), full (`ENOSPC`, `EDQUOT`, `SQLITE_FULL`,
+ * `SQLITE_IOERR_SHMSIZE`), or the database in it cannot be opened for writing (`SQLITE_READONLY`,
+ * `SQLITE_CANTOPEN`). Start-up stops with this one-line message, which names the directory, the problem
+ * and what to do (the CLI prints it without a stack trace and exits 1). `code` is the underlying code.
  */
 export class DataDirectoryError extends Error {
   override readonly name = "DataDirectoryError"
   readonly directory: string
   readonly code: string | undefined
   constructor(directory: string, problem: string, code: string | undefined, options?: ErrorOptions) {
-    super(`data directory ${directory} ${problem}: set SPOOL_DATA_DIR to a writable directory or fix its permissions`, options)
+    const remedy = FULL.has(code ?? "") ? "free some disk space, or set SPOOL_DATA_DIR to a directory on another disk" : "set SPOOL_DATA_DIR to a writable directory or fix its permissions"
+    super(`data directory ${directory} ${problem}: ${remedy}`, options)
     this.directory = directory
     this.code = code
   }
 }
 
+/** Error codes of a full disk or quota. */
+const FULL = new Set(["ENOSPC", "EDQUOT", "SQLITE_FULL", "SQLITE_IOERR_SHMSIZE"])
+
 /** Error codes of a directory or file Spool cannot write (as opposed to a busy lock or a bug). */
-const UNUSABLE = new Set(["EROFS", "EACCES", "EPERM", "ENOTDIR", "EEXIST", "ENOSPC", "EDQUOT", "SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_FULL"])
+const UNUSABLE = new Set(["EROFS", "EACCES", "EPERM", "ENOTDIR", "EEXIST", "SQLITE_READONLY", "SQLITE_CANTOPEN", ...FULL])
 
 /**
  * Creates `directory` (with its parents) and checks that this process may write in it, at once: no lock
@@ -64,7 +69,7 @@ export function dataDirectoryError(directory: string, error: unknown): DataDirec
 
 function problemOf(code: string): string {
   if (code === "ENOTDIR" || code === "EEXIST") return "cannot be created"
-  if (code === "ENOSPC" || code === "EDQUOT" || code === "SQLITE_FULL") return "has no space left"
+  if (FULL.has(code)) return "has no space left"
   return "is not writable"
 }
 

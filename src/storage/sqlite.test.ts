@@ -86,7 +86,9 @@ describe("dataDirectoryError", () => {
       "data directory /data is not writable (SQLITE_READONLY: attempt to write a readonly database): set SPOOL_DATA_DIR to a writable directory or fix its permissions",
     )
     const full = new StorageFullError({ message: "full" }, { cause: Object.assign(new Error("database or disk is full"), { code: "SQLITE_FULL" }) })
-    expect(dataDirectoryError("/data", full)?.message).toContain("data directory /data has no space left (SQLITE_FULL: database or disk is full)")
+    expect(dataDirectoryError("/data", full)?.message).toBe(
+      "data directory /data has no space left (SQLITE_FULL: database or disk is full): free some disk space, or set SPOOL_DATA_DIR to a directory on another disk",
+    )
     expect(dataDirectoryError("/data", Object.assign(new Error("locked"), { code: "ELOCKED" }))).toBeUndefined()
     expect(dataDirectoryError("/data", new Error("bug"))).toBeUndefined()
   })

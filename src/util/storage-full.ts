@@ -2,9 +2,11 @@ import { StorageFullError } from "./named-error.ts"
 
 /**
  * Error codes that mean "no space left where Spool writes": SQLite's `SQLITE_FULL` (better-sqlite3 puts
- * the extended result code in `code`), POSIX `ENOSPC` (device full) and `EDQUOT` (quota exhausted).
+ * the extended result code in `code`) and `SQLITE_IOERR_SHMSIZE` (the WAL index file `-shm` could not
+ * be grown: on a full disk, opening a database whose `-shm` is gone fails with it), POSIX `ENOSPC`
+ * (device full) and `EDQUOT` (quota exhausted).
  */
-const FULL_CODES = new Set(["SQLITE_FULL", "ENOSPC", "EDQUOT"])
+const FULL_CODES = new Set(["SQLITE_FULL", "SQLITE_IOERR_SHMSIZE", "ENOSPC", "EDQUOT"])
 
 /** How deep `isStorageFull` follows `cause` chains (wrapped errors: Kysely, git runners, our own). */
 const MAX_CAUSE_DEPTH = 5

@@ -53,6 +53,17 @@ describe.skipIf(unavailable !== undefined)("a full disk under a running spool se
     }
   }
 
+  function serverEnv() {
+    return {
+      SPOOL_DATA_DIR: mount.path,
+      XDG_CONFIG_HOME: home.path,
+      ANTHROPIC_API_KEY: "test",
+      ANTHROPIC_BASE_URL: llm.anthropicBaseURL,
+      // Any unhandled rejection kills the process, whatever handler Spool installs.
+      NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --unhandled-rejections=strict`.trim(),
+    }
+  }
+
   function free() {
     rmSync(filler(), { force: true })
   }
@@ -83,17 +94,7 @@ describe.skipIf(unavailable !== undefined)("a full disk under a running spool se
     llm = await startFakeLLM()
     repo = tempDir({ git: true, files: { "hello.txt": "hello world\n" } })
     home = tempDir({ prefix: "spool-home-" })
-    spool = await startSpool({
-      cwd: repo.path,
-      env: {
-        SPOOL_DATA_DIR: mount.path,
-        XDG_CONFIG_HOME: home.path,
-        ANTHROPIC_API_KEY: "test",
-        ANTHROPIC_BASE_URL: llm.anthropicBaseURL,
-        // Any unhandled rejection kills the process, whatever handler Spool installs.
-        NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --unhandled-rejections=strict`.trim(),
-      },
-    })
+    spool = await startSpool({ cwd: repo.path, env: serverEnv() })
     client = spool.client(repo.path)
     stream = await collectEvents(client, repo.path)
     await stream.waitFor((event) => event.type === "server.connected")
@@ -131,7 +132,6 @@ describe.skipIf(unavailable !== undefined)("a full disk under a running spool se
     expect(await messages(session.id)).toEqual(before)
     expect(llm.requests).toHaveLength(1)
     await expectServing()
-    if (process.env.DEBUG_DISK_FULL) console.log(spool.stderr())
 
     free()
     llm.script({ text: "Back again." })
@@ -199,7 +199,29 @@ describe.skipIf(unavailable !== undefined)("a full disk under a running spool se
     expect(listed.at(-1)?.parts.find((part) => part.type === "text")).toMatchObject({ text: "Writes work again." })
     expect(listed.find((message) => message.info.id === firstStep.info.id)).toEqual(firstStep)
     await expectServing()
-    if (process.env.DEBUG_DISK_FULL) console.log(spool.stderr())
+  })
+
+  test("starting on a full disk fails at once with a clear message; once space is freed it starts, with everything intact", async () => {
+    const sessions = (await client.session.list()).data!
+    await stream.stop()
+    await spool.stop()
+    fill()
+    const failed = await startSpool({ cwd: repo.path, env: serverEnv() }).then(
+      async (started) => {
+        await started.stop()
+        return "started"
+      },
+      (error: Error) => error.message,
+    )
+    expect(failed).toContain(`error: data directory ${mount.path} has no space left (`)
+    expect(failed).toContain("free some disk space, or set SPOOL_DATA_DIR to a directory on another disk")
+    expect(failed).not.toMatch(/^\s+at /m)
+
+    free()
+    spool = await startSpool({ cwd: repo.path, env: serverEnv() })
+    client = spool.client(repo.path)
+    stream = await collectEvents(client, repo.path)
+    expect((await client.session.list()).data).toEqual(sessions)
   })
 
   /** Waits until `count` events match; returns them. */
