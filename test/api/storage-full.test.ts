@@ -40,9 +40,11 @@ describe("a database that cannot grow (SQLITE_FULL) during a turn", () => {
         queued = client.session.prompt({ sessionID, parts: [{ type: "text", text: "second" }] })
         await events.waitFor((event) => of("message.updated")(event) && event.properties.info.role === "user" && events.events.filter((e) => of("message.updated")(e) && e.properties.info.role === "user").length >= 2)
         await capDatabase()
-        return { text: BIG_TEXT }
+        // `hang`: the stream never ends by itself; only the turn's abort on the failed write ends it. The
+        // deltas come 10 ms apart, so the text is saved (every 250 ms) while it streams.
+        return { text: BIG_TEXT, delayMs: 10, hang: true }
       },
-      { text: BIG_TEXT },
+      { text: BIG_TEXT, delayMs: 10, hang: true },
     )
     const first = await client.session.prompt({ sessionID, parts: [{ type: "text", text: "first" }] })
     expect(first.response.status).toBe(200)

@@ -156,7 +156,8 @@ describe.skipIf(unavailable !== undefined)("a full disk under a running spool se
         queued = client.session.prompt({ sessionID: session.id, model: MODEL, parts: [{ type: "text", text: "and then?" }] })
         await stream.waitFor((event) => event.type === "message.updated" && event.properties.info.role === "user" && event.properties.info.sessionID === session.id && event.properties.info.id !== firstUser())
         fill()
-        return { text: BIG_TEXT, delayMs: 5 }
+        // `hang`: the stream never ends by itself; only the turn's abort on the failed write ends it.
+        return { text: BIG_TEXT, delayMs: 5, hang: true }
       },
     )
     const userEvents = () => stream.events.filter((event) => event.type === "message.updated" && event.properties.info.sessionID === session.id && event.properties.info.role === "user")
