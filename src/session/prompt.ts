@@ -136,8 +136,7 @@ export function createPromptRunner(deps: PromptDeps) {
       agent: session.agent ?? DEFAULT_AGENT,
       model,
     }
-    await deps.writer.message(user, session.directory)
-    await deps.writer.part({ id: createId("part"), sessionID, messageID: user.id, type: "compaction", auto: false }, session.directory)
+    await deps.writer.messageWithParts(user, [{ id: createId("part"), sessionID, messageID: user.id, type: "compaction", auto: false }], session.directory)
     return enqueue(session, user)
   }
 
