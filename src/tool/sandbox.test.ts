@@ -197,3 +197,19 @@ describe("when the sandbox cannot run, the command does not run and the error sa
     expect(existsSync(path.join(dir, "ran.txt"))).toBe(false)
   })
 })
+
+describe.skipIf(!canSandbox)("a session directory reached through a symlink", () => {
+  test("works from the directory as spelled and from a workdir (resolved to the real path)", async () => {
+    const link = path.join(outside, "session-link")
+    await fs.symlink(dir, link)
+    await fs.mkdir(path.join(dir, "sub"))
+    const ctx = testContext(link)
+    ctx.sandbox = { network: false, writable: [] }
+    const top = await bashTool.execute({ command: "pwd && echo top > top.txt", description: "d" }, ctx)
+    expect(top.output).toBe(`${link}\n`)
+    const sub = await bashTool.execute({ command: "pwd && echo sub > sub.txt", workdir: "sub", description: "d" }, ctx)
+    expect(sub.output).toBe(`${path.join(dir, "sub")}\n`)
+    expect(await fs.readFile(path.join(dir, "top.txt"), "utf8")).toBe("top\n")
+    expect(await fs.readFile(path.join(dir, "sub", "sub.txt"), "utf8")).toBe("sub\n")
+  })
+})

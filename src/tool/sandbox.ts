@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process"
-import { statSync } from "node:fs"
+import { realpathSync, statSync } from "node:fs"
 import { homedir } from "node:os"
 import path from "node:path"
 import type { ShellSandbox } from "./tool.ts"
@@ -47,7 +47,9 @@ export class SandboxUnavailableError extends Error {
  */
 export function bwrapArguments(spec: SandboxSpec): string[] {
   const args = baseArguments(spec.network)
-  const roots = [...new Set([writableWorkTree(spec), spec.directory].map((root) => path.resolve(root)))]
+  // Each root as spelled and as it really is: the command's cwd may be either (file tools resolve to the
+  // real path), and under the private /tmp only what is bound exists.
+  const roots = [...new Set([writableWorkTree(spec), spec.directory].flatMap((root) => [path.resolve(root), realOrSelf(root)]))]
   for (const root of roots) args.push("--bind", root, root)
   for (const extra of spec.writable) args.push("--bind-try", path.resolve(extra), path.resolve(extra))
   for (const root of roots) {
@@ -137,6 +139,14 @@ function baseArguments(network: boolean): string[] {
   if (!network) args.push("--unshare-net")
   args.push("--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp")
   return args
+}
+
+function realOrSelf(file: string): string {
+  try {
+    return realpathSync.native(file)
+  } catch {
+    return path.resolve(file)
+  }
 }
 
 function isDirectory(file: string): boolean {
