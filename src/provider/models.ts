@@ -1,48 +1,81 @@
+import type { Config } from "../config/index.ts"
+import { catalogModel, type ModelCost, type Rates } from "./price-catalog.ts"
+
+export type { ModelCost, Rates } from "./price-catalog.ts"
+
 /**
- * Bundled model facts: price in USD per million tokens and context/output limits in tokens. Prices
- * from the providers' pricing pages (Anthropic: docs.anthropic.com/en/docs/about-claude/pricing;
- * OpenAI: openai.com/api/pricing). Cache write is the 5-minute write price (1.25× input); a 1-hour
- * write costs 2× input (Anthropic pricing). Overridable per model in config
- * (`provider.<id>.models.<model>.cost`).
+ * What Spool knows of a model: its price in USD per million tokens and its limits in tokens.
+ * `cost` undefined means *unpriced* (no price known): its steps are recorded with `cost: 0` on the
+ * wire (OpenCode's field is a number) and flagged as unpriced by the stats. `limit.output` 0 means
+ * unknown (callers use their own default).
  */
 export interface ModelInfo {
-  /** USD per million tokens; `cacheWrite` is the 5-minute write, `cacheWrite1h` the 1-hour write. */
-  cost?: { input: number; output: number; cacheRead: number; cacheWrite: number; cacheWrite1h?: number }
+  cost?: ModelCost
   limit?: { context: number; output: number }
 }
 
-const table: Record<string, ModelInfo> = {
-  "claude-opus-4": { cost: { input: 15, output: 75, cacheRead: 1.5, cacheWrite: 18.75 }, limit: { context: 200_000, output: 32_000 } },
-  "claude-opus-4-1": { cost: { input: 15, output: 75, cacheRead: 1.5, cacheWrite: 18.75 }, limit: { context: 200_000, output: 32_000 } },
-  "claude-opus-4-6": { cost: { input: 5, output: 25, cacheRead: 0.5, cacheWrite: 6.25 }, limit: { context: 200_000, output: 64_000 } },
-  "claude-sonnet-4-6": { cost: { input: 3, output: 15, cacheRead: 0.3, cacheWrite: 3.75 }, limit: { context: 200_000, output: 64_000 } },
-  "claude-3-7-sonnet": { cost: { input: 3, output: 15, cacheRead: 0.3, cacheWrite: 3.75 }, limit: { context: 200_000, output: 64_000 } },
-  "claude-opus-4-5": { cost: { input: 5, output: 25, cacheRead: 0.5, cacheWrite: 6.25 }, limit: { context: 200_000, output: 64_000 } },
-  "claude-sonnet-4": { cost: { input: 3, output: 15, cacheRead: 0.3, cacheWrite: 3.75 }, limit: { context: 200_000, output: 64_000 } },
-  "claude-sonnet-4-5": { cost: { input: 3, output: 15, cacheRead: 0.3, cacheWrite: 3.75 }, limit: { context: 200_000, output: 64_000 } },
-  "claude-haiku-4-5": { cost: { input: 1, output: 5, cacheRead: 0.1, cacheWrite: 1.25 }, limit: { context: 200_000, output: 64_000 } },
-  "claude-3-5-haiku": { cost: { input: 0.8, output: 4, cacheRead: 0.08, cacheWrite: 1 }, limit: { context: 200_000, output: 8_192 } },
-  "gpt-4.1": { cost: { input: 2, output: 8, cacheRead: 0.5, cacheWrite: 0 }, limit: { context: 1_047_576, output: 32_768 } },
-  "gpt-4.1-mini": { cost: { input: 0.4, output: 1.6, cacheRead: 0.1, cacheWrite: 0 }, limit: { context: 1_047_576, output: 32_768 } },
-  "gpt-4o": { cost: { input: 2.5, output: 10, cacheRead: 1.25, cacheWrite: 0 }, limit: { context: 128_000, output: 16_384 } },
-  "gpt-5": { cost: { input: 1.25, output: 10, cacheRead: 0.125, cacheWrite: 0 }, limit: { context: 400_000, output: 128_000 } },
-  "gpt-5-mini": { cost: { input: 0.25, output: 2, cacheRead: 0.025, cacheWrite: 0 }, limit: { context: 400_000, output: 128_000 } },
-  "o3": { cost: { input: 2, output: 8, cacheRead: 0.5, cacheWrite: 0 }, limit: { context: 200_000, output: 100_000 } },
-}
-
 /**
- * Facts for a model id; a dated id (`claude-sonnet-4-5-20250929`) falls back to its undated family.
- * Unknown models have no price (cost 0) and no limits.
+ * Spool's own limits, in tokens, for models it is often run with: they win over the catalogue's
+ * context window (the catalogue lists Claude 4.6's 1M beta window; Spool plans for 200k), and the
+ * catalogue has no output limits. Prices are never here: they come from the catalogue or config.
  */
-export function modelInfo(modelID: string): ModelInfo {
-  if (table[modelID]) return table[modelID]
-  const undated = modelID.replace(/-\d{8}$/, "").replace(/-latest$/, "")
-  return table[undated] ?? {}
+const limits: Record<string, { context: number; output: number }> = {
+  "claude-opus-4": { context: 200_000, output: 32_000 },
+  "claude-opus-4-1": { context: 200_000, output: 32_000 },
+  "claude-opus-4-5": { context: 200_000, output: 64_000 },
+  "claude-opus-4-6": { context: 200_000, output: 64_000 },
+  "claude-sonnet-4": { context: 200_000, output: 64_000 },
+  "claude-sonnet-4-5": { context: 200_000, output: 64_000 },
+  "claude-sonnet-4-6": { context: 200_000, output: 64_000 },
+  "claude-haiku-4-5": { context: 200_000, output: 64_000 },
+  "claude-3-7-sonnet": { context: 200_000, output: 64_000 },
+  "claude-3-5-haiku": { context: 200_000, output: 8_192 },
+  "gpt-4.1": { context: 1_047_576, output: 32_768 },
+  "gpt-4.1-mini": { context: 1_047_576, output: 32_768 },
+  "gpt-4o": { context: 128_000, output: 16_384 },
+  "gpt-5": { context: 400_000, output: 128_000 },
+  "gpt-5-mini": { context: 400_000, output: 128_000 },
+  o3: { context: 200_000, output: 100_000 },
 }
 
 /**
- * Cost in USD of one step's tokens (reasoning billed at the output price, as OpenCode
- * `Session.getUsage`). Non-finite or negative inputs count as 0.
+ * Facts for a model: limits from Spool's table above (a dated id such as
+ * `claude-sonnet-4-5-20250929` falls back to its undated family), else the context window from the
+ * catalogue; the price from the bundled catalogue (`@pydantic/genai-prices`, offline), in force at
+ * `at` (epoch ms, default now). `providerID` picks the catalogue's provider when it knows it.
+ * Config (`provider.<id>.models.<model>`) is applied on top by `resolveModel`.
+ *
+ * An unknown model has no `cost` (unpriced) and no `limit`.
+ */
+export function modelInfo(modelID: string, providerID?: string, at?: number): ModelInfo {
+  const catalogued = catalogModel(modelID, { providerID, at })
+  const own = limits[modelID] ?? limits[modelID.replace(/-\d{8}$/, "").replace(/-latest$/, "")]
+  const limit = own ?? (catalogued?.context ? { context: catalogued.context, output: 0 } : undefined)
+  return { ...(catalogued?.cost ? { cost: catalogued.cost } : {}), ...(limit ? { limit: { ...limit } } : {}) }
+}
+
+/** Whether a price is known for the model (`cost` present): steps of other models are *unpriced*. */
+export function isPriced(info: ModelInfo): boolean {
+  return info.cost !== undefined
+}
+
+/**
+ * Whether a price is known for `provider/model`: configured (`provider.<id>.models.<model>.cost`,
+ * which may be 0 for a free local model) or in the catalogue. The stats use it to tell an unpriced
+ * step (no price known, recorded as `cost: 0`) from a free one.
+ */
+export function hasPrice(providerID: string, modelID: string, config?: Pick<Config, "provider">): boolean {
+  if (!modelID) return false
+  if (config?.provider?.[providerID]?.models?.[modelID]?.cost) return true
+  return catalogModel(modelID, { providerID })?.cost !== undefined
+}
+
+/**
+ * Cost in USD of one step's tokens: input, output and reasoning (billed at the output price, as
+ * OpenCode `Session.getUsage`), cache reads, 5-minute and 1-hour cache writes, each at its rate; a
+ * step whose prompt (input + cache read + cache write) exceeds a long-context tier's `above` is
+ * billed at that tier's rates. 0 for an unpriced model (check `isPriced`). Non-finite or negative
+ * token counts count as 0.
  */
 export function stepCost(
   info: ModelInfo,
@@ -52,14 +85,16 @@ export function stepCost(
 ): number {
   if (!info.cost) return 0
   const safe = (value: number) => (Number.isFinite(value) && value > 0 ? value : 0)
-  const { cost } = info
+  const prompt = safe(tokens.input) + safe(tokens.cache.read) + safe(tokens.cache.write)
+  let rates: Rates = info.cost
+  for (const tier of info.cost.tiers ?? []) if (prompt > tier.above) rates = tier
   const oneHour = Math.min(safe(write1h), safe(tokens.cache.write))
   return (
-    (safe(tokens.input) * cost.input +
-      (safe(tokens.output) + safe(tokens.reasoning)) * cost.output +
-      safe(tokens.cache.read) * cost.cacheRead +
-      (safe(tokens.cache.write) - oneHour) * cost.cacheWrite +
-      oneHour * (cost.cacheWrite1h ?? cost.input * 2)) /
+    (safe(tokens.input) * rates.input +
+      (safe(tokens.output) + safe(tokens.reasoning)) * rates.output +
+      safe(tokens.cache.read) * rates.cacheRead +
+      (safe(tokens.cache.write) - oneHour) * rates.cacheWrite +
+      oneHour * (rates.cacheWrite1h ?? rates.input * 2)) /
     1_000_000
   )
 }
