@@ -41,8 +41,12 @@ describe("bashPermission (OpenCode's bash patterns and always)", () => {
     expect(evaluate("bash", "npm test -- --watch", rules).action).toBe("allow")
     expect(evaluate("bash", "npm install evil", rules).action).toBe("ask")
   })
-  test("dynamic commands get no always", () => {
+  test("dynamic commands and wrappers get no always", () => {
     expect(bashPermission("FOO=1 rm -rf x")).toEqual({ patterns: ["FOO=1 rm -rf x"], always: [] })
+    expect(bashPermission("sudo rm -rf / && bash -c 'rm x' && find . | xargs rm")).toEqual({
+      patterns: ["sudo rm -rf /", "bash -c 'rm x'", "find .", "xargs rm"],
+      always: ["find *"],
+    })
   })
   test("arity table", () => {
     expect(commandPrefix(["git", "checkout", "main"])).toEqual(["git", "checkout"])

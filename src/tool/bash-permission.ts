@@ -6,7 +6,10 @@ export interface ShellCommand {
   text: string
   /** Its words as written (quotes kept); leading `if`/`then`/`do`/`!`… keywords removed. */
   words: string[]
-  /** True when its first word is a variable assignment or an expansion (`$X`, `$(…)`): no `always` is offered. */
+  /**
+   * True when its first word is a variable assignment, an expansion (`$X`, `$(…)`) or a command that runs
+   * other commands (`sudo`, `bash`, `xargs`, `eval`, …): no `always` is offered for it.
+   */
   dynamic: boolean
 }
 
@@ -14,6 +17,11 @@ const SEPARATORS = new Set([";", "&", "|", "\n", "(", ")"])
 const LEADING_KEYWORDS = new Set(["if", "then", "else", "elif", "do", "while", "until", "!", "{", "time"])
 const LONE_KEYWORDS = new Set(["fi", "done", "esac", "}", "else", "then", "do"])
 const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*=/
+/**
+ * Commands that run another command given as their arguments: an `always` for `sudo *` or `bash *`
+ * would allow anything, so they get none (each call is asked).
+ */
+const WRAPPERS = new Set(["eval", "exec", "sudo", "doas", "su", "env", "xargs", "nohup", "timeout", "nice", "ionice", "stdbuf", "time", "command", "builtin", "watch", "bash", "sh", "zsh", "dash", "ksh", "fish", "source", "."])
 
 /**
  * Splits a shell script into its simple commands, the way a permission check needs them: on unquoted
@@ -43,7 +51,7 @@ export function splitCommands(script: string): ShellCommand[] {
       rest = rest.slice(kept[0].length).trim()
       kept = kept.slice(1)
     }
-    if (kept.length > 0 && !(kept.length === 1 && LONE_KEYWORDS.has(kept[0]))) commands.push({ text: rest, words: kept, dynamic: dynamicHead })
+    if (kept.length > 0 && !(kept.length === 1 && LONE_KEYWORDS.has(kept[0]))) commands.push({ text: rest, words: kept, dynamic: dynamicHead || WRAPPERS.has(kept[0]) })
     text = ""
     words = []
     dynamicHead = false
@@ -130,8 +138,9 @@ export function splitCommands(script: string): ShellCommand[] {
 /**
  * What the `bash` tool asks for a command line (OpenCode 1.18 `tool/bash.ts`): one pattern per simple
  * command (`cd` excepted, as OpenCode), and for `always` the command's prefix (`commandPrefix`) plus ` *`
- * — `git status --short` → `git status *`. Commands starting with an assignment or an expansion get no
- * `always` pattern, since any prefix of them would allow unrelated commands.
+ * — `git status --short` → `git status *`. Commands starting with an assignment or an expansion, and
+ * wrappers such as `sudo`/`bash -c`/`xargs`, get no `always` pattern, since any prefix of them would allow
+ * unrelated commands (so an `always` reply to them allows that call only).
  */
 export function bashPermission(command: string): { patterns: string[]; always: string[] } {
   const patterns = new Set<string>()
