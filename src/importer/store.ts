@@ -26,7 +26,8 @@ export interface StoreResult {
  */
 export async function storeImported(db: Kysely<Database>, projects: ProjectCache, version: string, imported: ImportedSession): Promise<StoreResult> {
   const project = existsSync(imported.info.directory) ? await projects.resolve(imported.info.directory).catch(() => undefined) : undefined
-  const parts = imported.messages.flatMap((message) => message.parts.map((part) => priced(part, message.info)))
+  const messages = imported.messages.map(priceMessage)
+  const parts = messages.flatMap((message) => message.parts)
   return db.transaction().execute(async (trx) => {
     const existing = await repository.getSession(trx, imported.info.id)
     const info: SessionInfo = {
@@ -41,12 +42,12 @@ export async function storeImported(db: Kysely<Database>, projects: ProjectCache
     if (existing) await repository.updateSession(trx, info)
     else await repository.insertSession(trx, info)
 
-    const messageIDs = imported.messages.map((message) => message.info.id)
+    const messageIDs = messages.map((message) => message.info.id)
     const knownMessages = new Set(await repository.existingIDs(trx, "message", messageIDs))
     const knownParts = new Set(await repository.existingIDs(trx, "part", parts.map((part) => part.id)))
     const now = Date.now()
-    for (const message of imported.messages) await repository.upsertMessage(trx, message.info, now)
-    const messageTime = new Map(imported.messages.map((message) => [message.info.id, message.info.time.created]))
+    for (const message of messages) await repository.upsertMessage(trx, message.info, now)
+    const messageTime = new Map(messages.map((message) => [message.info.id, message.info.time.created]))
     const index = new Map<string, number>()
     for (const part of parts) {
       // Parts keep their source order: the message's time plus the part's position.
@@ -67,15 +68,31 @@ export async function storeImported(db: Kysely<Database>, projects: ProjectCache
   })
 }
 
+type ImportedMessage = ImportedSession["messages"][number]
+
 /**
- * A step without a recorded cost gets one from the bundled price table when the model is known,
- * with 1-hour cache writes at their own price when the source recorded the split (Anthropic usage
- * `cache_creation.ephemeral_1h_input_tokens`, kept by the Claude Code importer in `metadata.usage`).
+ * Prices an assistant message's steps that carry no recorded cost from the bundled catalogue
+ * (`modelInfo`: `@pydantic/genai-prices`, prices in force at the message's time, the catalogue's
+ * provider picked by the message's `providerID`), with 1-hour cache writes at their own price when
+ * the source recorded the split (Anthropic usage `cache_creation.ephemeral_1h_input_tokens`, kept by
+ * the Claude Code importer in `metadata.usage`). The message's own `cost`, when the source recorded
+ * none, becomes the sum of its steps'. A model the catalogue does not price keeps `cost: 0`: the
+ * stats flag such steps as unpriced (`sessionStats`, `usageReport`). Recorded costs (Claude Code
+ * `costUSD`, OpenCode's own) are kept as they are.
  */
-function priced(part: Part, message: ImportedSession["messages"][number]["info"]): Part {
-  if (part.type !== "step-finish" || part.cost > 0 || message.role !== "assistant") return part
-  const usage = (part.metadata as { usage?: { cache_creation?: { ephemeral_1h_input_tokens?: unknown } } } | undefined)?.usage
-  const write1h = Number(usage?.cache_creation?.ephemeral_1h_input_tokens) || 0
-  const cost = stepCost(modelInfo(message.modelID), part.tokens, write1h)
-  return cost > 0 ? { ...part, cost } : part
+function priceMessage(message: ImportedMessage): ImportedMessage {
+  const info = message.info
+  if (info.role !== "assistant") return message
+  const model = modelInfo(info.modelID, info.providerID, info.time.created)
+  if (!model.cost) return message
+  let added = 0
+  const parts = message.parts.map((part): Part => {
+    if (part.type !== "step-finish" || part.cost > 0) return part
+    const usage = (part.metadata as { usage?: { cache_creation?: { ephemeral_1h_input_tokens?: unknown } } } | undefined)?.usage
+    const write1h = Number(usage?.cache_creation?.ephemeral_1h_input_tokens) || 0
+    const cost = stepCost(model, part.tokens, write1h)
+    added += cost
+    return cost > 0 ? { ...part, cost } : part
+  })
+  return { info: info.cost > 0 || added === 0 ? info : { ...info, cost: added }, parts }
 }

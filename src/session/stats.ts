@@ -1,4 +1,6 @@
 import type { Kysely } from "kysely"
+import type { Config } from "../config/index.ts"
+import { hasPrice } from "../provider/index.ts"
 import type { Database } from "../storage/index.ts"
 import { repository } from "./repository.ts"
 import type { Tokens } from "./schema.ts"
@@ -21,7 +23,13 @@ export interface StepStats {
   modelID: string
   reason: string
   tokens: Tokens
+  /** USD; 0 for an unpriced step (see `unpriced`). */
   cost: number
+  /**
+   * True when the step used tokens but no price is known for its model (neither config nor the
+   * bundled catalogue): its `cost` 0 means "unknown", not "free".
+   */
+  unpriced: boolean
   cacheEfficiency: number
   /** The cache decision recorded for the step (TTLs, breakpoints, reason, prefix break). */
   cache?: unknown
@@ -31,11 +39,45 @@ export interface StepStats {
 export interface SessionStats {
   sessionID: string
   steps: StepStats[]
-  total: { steps: number; tokens: Tokens; cost: number; cacheEfficiency: number }
+  /** `cost` is the sum over priced steps; `unpricedSteps` counts the steps left out of it. */
+  total: { steps: number; tokens: Tokens; cost: number; cacheEfficiency: number; unpricedSteps: number }
+  /** `provider/model` of every model with unpriced steps, sorted (empty when all are priced). */
+  unpriced: string[]
 }
 
-/** Computes a session's stats from its `step-finish` parts. */
-export async function sessionStats(db: Kysely<Database>, sessionID: string): Promise<SessionStats> {
+/**
+ * Whether a step is *unpriced*: it recorded `cost` 0 for tokens it used and no price is known for
+ * its model (config, when given, or the bundled catalogue). Memoized per model by `priced`.
+ */
+export function unpricedStep(
+  step: { cost: number; tokens: Tokens },
+  providerID: string,
+  modelID: string,
+  priced: (providerID: string, modelID: string) => boolean,
+): boolean {
+  if (step.cost > 0) return false
+  const used = step.tokens.input + step.tokens.output + step.tokens.reasoning + step.tokens.cache.read + step.tokens.cache.write
+  return used > 0 && !priced(providerID, modelID)
+}
+
+/** `hasPrice` memoized per `provider/model` for one report. */
+export function priceLookup(config?: Pick<Config, "provider">): (providerID: string, modelID: string) => boolean {
+  const known = new Map<string, boolean>()
+  return (providerID, modelID) => {
+    const key = `${providerID}/${modelID}`
+    let value = known.get(key)
+    if (value === undefined) known.set(key, (value = hasPrice(providerID, modelID, config)))
+    return value
+  }
+}
+
+/**
+ * Computes a session's stats from its `step-finish` parts. `config` (optional) counts models priced
+ * in config (`provider.<id>.models.<model>.cost`, possibly 0) as priced; without it only the
+ * catalogue's prices count.
+ */
+export async function sessionStats(db: Kysely<Database>, sessionID: string, options: { config?: Pick<Config, "provider"> } = {}): Promise<SessionStats> {
+  const priced = priceLookup(options.config)
   const rows = await repository.steps(db, sessionID)
   const steps: StepStats[] = rows.map(({ part, message, time }) => ({
     messageID: part.messageID,
@@ -46,6 +88,7 @@ export async function sessionStats(db: Kysely<Database>, sessionID: string): Pro
     reason: part.reason,
     tokens: part.tokens,
     cost: part.cost,
+    unpriced: message.role === "assistant" && unpricedStep(part, message.providerID, message.modelID, priced),
     cacheEfficiency: cacheEfficiency(part.tokens),
     ...((part.metadata as { cache?: unknown } | undefined)?.cache ? { cache: (part.metadata as { cache?: unknown }).cache } : {}),
   }))
@@ -59,5 +102,7 @@ export async function sessionStats(db: Kysely<Database>, sessionID: string): Pro
     tokens.cache.write += step.tokens.cache.write
     cost += step.cost
   }
-  return { sessionID, steps, total: { steps: steps.length, tokens, cost, cacheEfficiency: cacheEfficiency(tokens) } }
+  const unpriced = [...new Set(steps.filter((step) => step.unpriced).map((step) => `${step.providerID}/${step.modelID}`))].sort()
+  const unpricedSteps = steps.filter((step) => step.unpriced).length
+  return { sessionID, steps, total: { steps: steps.length, tokens, cost, cacheEfficiency: cacheEfficiency(tokens), unpricedSteps }, unpriced }
 }

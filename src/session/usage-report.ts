@@ -1,7 +1,8 @@
 import type { Kysely } from "kysely"
+import type { Config } from "../config/index.ts"
 import type { Database } from "../storage/index.ts"
 import type { AssistantMessage, Part, SessionInfo, Tokens } from "./schema.ts"
-import { cacheEfficiency } from "./stats.ts"
+import { cacheEfficiency, priceLookup, unpricedStep } from "./stats.ts"
 
 /** Filters of `spool stats` over many sessions. */
 export interface UsageFilter {
@@ -13,6 +14,8 @@ export interface UsageFilter {
   /** Substring of `provider/model`. */
   model?: string
   by: "day" | "session" | "model" | "source"
+  /** Counts models priced in config (`provider.<id>.models.<model>.cost`) as priced. */
+  config?: Pick<Config, "provider">
 }
 
 /** One row of the report: usage of a group (a day, session, model or source). */
@@ -21,8 +24,10 @@ export interface UsageRow {
   sessions: number
   steps: number
   tokens: Tokens
-  /** USD. */
+  /** USD, over priced steps only. */
   cost: number
+  /** Steps that used tokens of a model with no known price (their cost is unknown, not 0). */
+  unpricedSteps: number
   cacheEfficiency: number
   toolCalls: number
   toolErrors: number
@@ -35,17 +40,29 @@ interface Accumulator {
   steps: number
   tokens: Tokens
   cost: number
+  unpricedSteps: number
   toolCalls: number
   toolErrors: number
+}
+
+/** `spool stats` across sessions: a row per group, their total, and the unpriced models. */
+export interface UsageReport {
+  rows: UsageRow[]
+  total: UsageRow
+  /** `provider/model` of every model with unpriced steps among the counted ones, sorted. */
+  unpriced: string[]
 }
 
 /**
  * Usage across sessions (issue 5 `spool stats`): tokens (input, output, reasoning, cache read/write),
  * cost, cache efficiency, session and step counts, tool calls and their error rate, grouped by day
  * (UTC, of the step), session, model (`provider/model`) or source. Reads step-finish and tool parts
- * once, streaming, so memory is bounded by the number of groups.
+ * once, streaming, so memory is bounded by the number of groups. Steps of models with no known price
+ * (config or the bundled catalogue) are counted as unpriced, per row, and their models listed.
  */
-export async function usageReport(db: Kysely<Database>, filter: UsageFilter): Promise<{ rows: UsageRow[]; total: UsageRow }> {
+export async function usageReport(db: Kysely<Database>, filter: UsageFilter): Promise<UsageReport> {
+  const priced = priceLookup(filter.config)
+  const unpriced = new Set<string>()
   const sessions = new Map<string, { source: string; projectID: string; title: string }>()
   for (const row of await db.selectFrom("session").select(["id", "data"]).execute()) {
     const info = JSON.parse(row.data) as SessionInfo
@@ -54,7 +71,7 @@ export async function usageReport(db: Kysely<Database>, filter: UsageFilter): Pr
   }
   const messages = new Map<string, AssistantMessage>()
   const groups = new Map<string, Accumulator>()
-  const total: Accumulator = { sessions: new Set(), steps: 0, tokens: zero(), cost: 0, toolCalls: 0, toolErrors: 0 }
+  const total: Accumulator = { sessions: new Set(), steps: 0, tokens: zero(), cost: 0, unpricedSteps: 0, toolCalls: 0, toolErrors: 0 }
   const rows = db
     .selectFrom("part")
     .innerJoin("message", "message.id", "part.message_id")
@@ -77,14 +94,17 @@ export async function usageReport(db: Kysely<Database>, filter: UsageFilter): Pr
     if (filter.model && !model.includes(filter.model)) continue
     const key =
       filter.by === "day" ? new Date(Number(row.time)).toISOString().slice(0, 10) : filter.by === "session" ? row.session : filter.by === "model" ? model : session.source
-    const group = groups.get(key) ?? { sessions: new Set(), steps: 0, tokens: zero(), cost: 0, toolCalls: 0, toolErrors: 0 }
+    const group = groups.get(key) ?? { sessions: new Set(), steps: 0, tokens: zero(), cost: 0, unpricedSteps: 0, toolCalls: 0, toolErrors: 0 }
     groups.set(key, group)
     const part = JSON.parse(row.part) as Part
+    const isUnpriced = part.type === "step-finish" && info.role === "assistant" && unpricedStep(part, info.providerID, info.modelID, priced)
+    if (isUnpriced) unpriced.add(model)
     for (const target of [group, total]) {
       target.sessions.add(row.session)
       if (part.type === "step-finish") {
         target.steps++
         target.cost += part.cost
+        if (isUnpriced) target.unpricedSteps++
         add(target.tokens, part.tokens)
       } else if (part.type === "tool") {
         target.toolCalls++
@@ -98,6 +118,7 @@ export async function usageReport(db: Kysely<Database>, filter: UsageFilter): Pr
     steps: group.steps,
     tokens: group.tokens,
     cost: group.cost,
+    unpricedSteps: group.unpricedSteps,
     cacheEfficiency: cacheEfficiency(group.tokens),
     toolCalls: group.toolCalls,
     toolErrors: group.toolErrors,
@@ -106,6 +127,7 @@ export async function usageReport(db: Kysely<Database>, filter: UsageFilter): Pr
   return {
     rows: [...groups.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([key, group]) => toRow(key, group)),
     total: toRow("total", total),
+    unpriced: [...unpriced].sort(),
   }
 }
 

@@ -59,6 +59,7 @@ const StepStatsSchema = z.object({
   reason: z.string(),
   tokens: Tokens,
   cost: z.number(),
+  unpriced: z.boolean().describe("The step used tokens of a model with no known price: its cost 0 means unknown, not free"),
   cacheEfficiency: z.number(),
   cache: z.any().optional(),
 })
@@ -66,7 +67,8 @@ const SessionStatsSchema = z
   .object({
     sessionID: z.string(),
     steps: z.array(StepStatsSchema),
-    total: z.object({ steps: z.number(), tokens: Tokens, cost: z.number(), cacheEfficiency: z.number() }),
+    total: z.object({ steps: z.number(), tokens: Tokens, cost: z.number(), cacheEfficiency: z.number(), unpricedSteps: z.number() }),
+    unpriced: z.array(z.string()).describe("provider/model of the models with unpriced steps"),
   })
   .meta({ id: "SessionStats" })
 
@@ -141,7 +143,7 @@ export function sessionRoutes(deps: SessionRouteDeps) {
     c.json(await sessions.children(idParam(c, "sessionID", "session"))),
   )
 
-  app.get("/session/:sessionID/stats", doc({ operationId: "session.stats", summary: "Per-step and per-session tokens, cost (USD) and cache efficiency (Spool extension)", response: SessionStatsSchema }), async (c) =>
+  app.get("/session/:sessionID/stats", doc({ operationId: "session.stats", summary: "Per-step and per-session tokens, cost (USD; steps of models with no known price flagged `unpriced` and listed) and cache efficiency (Spool extension)", response: SessionStatsSchema }), async (c) =>
     c.json(await sessions.stats(idParam(c, "sessionID", "session"))),
   )
 
