@@ -9,6 +9,7 @@ import type { Message } from "../session/schema.ts"
 import { sessionStats } from "../session/stats.ts"
 import { usageReport } from "../session/usage-report.ts"
 import { openSqlite, type Database } from "../storage/index.ts"
+import { parseClaudeCode } from "./claude-code.ts"
 import { parseCodex } from "./codex.ts"
 import { storeImported } from "./store.ts"
 
@@ -21,10 +22,10 @@ const FILES = [
   "synthetic-ccusage-fixture-alpha.jsonl",
 ]
 
-async function importFile(db: Kysely<Database>, path: string): Promise<string[]> {
+async function importFile(db: Kysely<Database>, path: string, parse = parseCodex): Promise<string[]> {
   const projects = createProjectCache()
   const ids: string[] = []
-  for await (const item of parseCodex(path)) {
+  for await (const item of parse(path)) {
     if (item.type === "session") ids.push((await storeImported(db, projects, "test", item.session)).sessionID)
   }
   return ids
@@ -58,6 +59,20 @@ describe("import pricing (bundled catalogue)", () => {
     expect(report.rows.find((row) => row.key === "openai/gpt-5.3-codex")?.cost).toBeCloseTo(2.34483935 + 0.16168915 + 0.0077875, 8)
     expect(report.unpriced).toEqual([])
     expect(report.total.unpricedSteps).toBe(0)
+  })
+
+  it("the Claude Code fixtures cost what ccusage says too: $1.65576865", async () => {
+    // ccusage 20.0.24 over the five files in $CLAUDE_CONFIG_DIR/projects/p1/:
+    // `CLAUDE_CONFIG_DIR=… npx ccusage@20.0.24 claude session --json --offline -z UTC` → totals.totalCost
+    // 1.65576865 (the ccusage alpha fixture's recorded costUSD 1.02 included, as Spool keeps it).
+    const claude = await openSqlite(":memory:")
+    const dir = join(import.meta.dirname, "../../test/fixtures/transcripts/claude-code")
+    const files = ["ccviewer-orchestrator-5c0375b4.jsonl", "sniffly-ai-music-fed8ce56.jsonl", "spotter-tool-heavy.jsonl", "synthetic-agentsessions-stage0-small.jsonl", "synthetic-ccusage-fixture-alpha.jsonl"]
+    for (const file of files) await importFile(claude, join(dir, file), parseClaudeCode)
+    const report = await usageReport(claude, { by: "source" })
+    expect(report.total.cost).toBeCloseTo(1.65576865, 8)
+    expect(report.unpriced).toEqual([])
+    await claude.destroy()
   })
 
   it("an imported message's cost is the sum of its priced steps", async () => {
