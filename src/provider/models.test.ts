@@ -2,7 +2,7 @@ import { createRequire } from "node:module"
 import type * as GenaiPrices from "@pydantic/genai-prices"
 import { describe, expect, it } from "vitest"
 import { hasPrice, isPriced, modelInfo, stepCost } from "./models.ts"
-import { catalogModel } from "./price-catalog.ts"
+import { catalogModel, catalogModels } from "./price-catalog.ts"
 
 const genai = createRequire(import.meta.url)("@pydantic/genai-prices") as typeof GenaiPrices
 const tokens = (input: number, output: number, reasoning = 0, read = 0, write = 0) => ({ input, output, reasoning, cache: { read, write } })
@@ -59,6 +59,14 @@ describe("price catalogue (@pydantic/genai-prices, offline)", () => {
     expect(modelInfo("claude-sonnet-4-5-20250929").limit).toEqual({ context: 200_000, output: 64_000 })
     expect(modelInfo("gpt-5.3-codex").limit).toEqual({ context: 400_000, output: 0 })
     expect(modelInfo("claude-sonnet-5").limit).toEqual({ context: 1_000_000, output: 0 })
+    expect(modelInfo("gpt-9-imaginary").limit).toBeUndefined()
+  })
+
+  it("lists a provider's models with prices and windows", () => {
+    const anthropic = catalogModels("anthropic")
+    expect(anthropic.find((model) => model.modelID === "claude-opus-4-6")).toMatchObject({ providerID: "anthropic", cost: { input: 5, output: 25 }, context: 1_000_000 })
+    expect(catalogModels("openai").some((model) => model.modelID === "gpt-5.3-codex")).toBe(true)
+    expect(catalogModels("no-such-provider")).toEqual([])
   })
 })
 

@@ -84,6 +84,26 @@ export function catalogModel(modelID: string, options: { providerID?: string; at
   }
 }
 
+/**
+ * Every model the catalogue lists for a provider (`anthropic`, `openai`, …), with prices in force at
+ * `at` (epoch ms, default now) — for listing a provider's models (OpenCode's `GET /config/providers`).
+ * Empty for a provider the catalogue does not know.
+ */
+export function catalogModels(providerID: string, at?: number): CatalogModel[] {
+  const provider = catalogue().findProvider({ providerId: providerID })
+  if (!provider) return []
+  return provider.models.map((model) => {
+    const cost = toCost(pricesAt(model, at ?? Date.now()))
+    return {
+      providerID: provider.id,
+      modelID: model.id,
+      ...(model.name ? { name: model.name } : {}),
+      ...(cost ? { cost } : {}),
+      ...(model.context_window ? { context: model.context_window } : {}),
+    }
+  })
+}
+
 function lookup(modelID: string, providerID: string | undefined): { provider: GenaiProvider; model: GenaiModel } | undefined {
   const { calcPrice, findProvider } = catalogue()
   const id = modelID.trim()
