@@ -184,6 +184,9 @@ describe("GET /doc", () => {
         "GET /global/event",
         "GET /global/health",
         "GET /config/schema",
+        "GET /permission",
+        "POST /permission/{requestID}/reply",
+        "POST /session/{sessionID}/permissions/{permissionID}",
       ].sort(),
     )
     expect(doc.paths["/session/{sessionID}"].get.operationId).toBe("session.get")
