@@ -30,6 +30,15 @@ export interface Cursor {
   time: number
 }
 
+/** What identifies a session to a user: its id, slug (`brave-otter`), title, directory and last update (epoch ms). */
+export interface SessionReference {
+  id: string
+  slug: string
+  title: string
+  directory: string
+  updated: number
+}
+
 export interface Page<T> {
   items: T[]
   next?: Cursor
@@ -121,6 +130,21 @@ export const repository = {
       order by rank`.execute(db)
     for (const row of rows) if (!result.has(row.session_id)) result.set(row.session_id, { messageID: row.message_id, snippet: row.snippet })
     return result
+  },
+
+  /**
+   * The id, slug, title and directory of every session (archived included), newest first: what a
+   * short reference typed on the command line (an id prefix, a slug) is matched against, and what
+   * "did you mean" suggests from (see `src/cli/resolve-session.ts`).
+   */
+  async sessionReferences(db: Executor): Promise<SessionReference[]> {
+    const rows = await db
+      .selectFrom("session")
+      .select(["id", "title", "directory", "time_updated", sql<string | null>`json_extract(data, '$.slug')`.as("slug")])
+      .orderBy("time_updated", "desc")
+      .orderBy("id", "desc")
+      .execute()
+    return rows.map((row) => ({ id: row.id, slug: row.slug ?? "", title: row.title, directory: row.directory, updated: Number(row.time_updated) }))
   },
 
   async children(db: Executor, parentID: string): Promise<SessionInfo[]> {

@@ -4,7 +4,7 @@ import { NotFoundError, SessionBusyError } from "../util/named-error.ts"
 import type { SessionCreateInput, SessionUpdateInput } from "./input-schema.ts"
 import { relativePath, type ProjectCache } from "./projects.ts"
 import { checkSessionDirectory } from "./session-directory.ts"
-import { repository, type Cursor, type Page } from "./repository.ts"
+import { repository, type Cursor, type Page, type SessionReference } from "./repository.ts"
 import type { Message, Part, SessionInfo, Todo, WithParts } from "./schema.ts"
 import { createSlug } from "./slug.ts"
 import type { Writer } from "./writer.ts"
@@ -231,7 +231,12 @@ export function createSessionService(deps: SessionServiceDeps) {
     return repository.todos(db, id)
   }
 
-  return { get, create, list, update, remove, children, fork, messages, message, deleteMessage, todos, stats }
+  /** Id, slug, title and directory of every session, newest first (resolving a short id or slug: `src/cli/resolve-session.ts`). */
+  function references(): Promise<SessionReference[]> {
+    return repository.sessionReferences(db)
+  }
+
+  return { get, create, list, update, remove, children, fork, messages, message, deleteMessage, todos, stats, references }
 }
 
 export type SessionService = ReturnType<typeof createSessionService>
