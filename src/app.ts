@@ -12,6 +12,7 @@ import {
   createPrefixTracker,
   createProjectCache,
   createPromptRunner,
+  createReadRecordStore,
   createReverter,
   createSnapshotRegistry,
   createSessionService,
@@ -68,7 +69,8 @@ export async function createApp(options: AppOptions = {}) {
   let busy: (sessionID: string) => boolean = () => false
   const sessions = createSessionService({ writer, projects, busy: (sessionID) => busy(sessionID), version: VERSION })
   const snapshots = createSnapshotRegistry({ dataDir, enabled: config.snapshot?.enabled, maxFileBytes: config.snapshot?.maxFileBytes })
-  const files = createFileGuardRegistry({ lockDir: join(dataDir, "locks") })
+  // Read records in the database: shared by every process on the data dir and kept across restarts.
+  const files = createFileGuardRegistry({ lockDir: join(dataDir, "locks"), store: createReadRecordStore(db) })
   const reverter = createReverter({ writer, sessions, projects, snapshots, busy: (sessionID) => busy(sessionID) })
   const reportedProblems = new Set<string>()
   // Pending permission requests; an `always` reply appends its allow rules to the session (as PATCH does).

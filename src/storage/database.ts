@@ -83,8 +83,20 @@ export interface ApiTokenTable {
   time_last_used: number | null
 }
 
+/**
+ * Read tracking (migration 0004): the sha256 (hex) of the bytes a session last read or wrote of a file,
+ * keyed by the file's real path. Rows go with their session (ON DELETE CASCADE). `time` is epoch ms.
+ */
+export interface FileReadTable {
+  session_id: string
+  path: string
+  hash: string
+  time: number
+}
+
 export interface Database {
   api_token: ApiTokenTable
+  file_read: FileReadTable
   import_file: ImportFileTable
   part_fts: PartFtsTable
   project: ProjectTable

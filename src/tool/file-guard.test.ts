@@ -129,6 +129,32 @@ describe("file guard: stale-write protection", () => {
     await expect(session("ses_bbb", restarted).edit("a.txt", "still", "not")).rejects.toThrow(/You must read file/)
     await expect(session("ses_aaa", restarted).edit("b.txt", "other", "x")).rejects.toThrow(/You must read file/)
   })
+
+  test("with a store, reads recorded by one registry let another edit; the in-memory view defers to the store", async () => {
+    // The store is the session layer's (a database table in Spool); a Map stands in for it here.
+    const rows = new Map<string, string>()
+    const store = {
+      load: async (sessionID: string, file: string) => rows.get(`${sessionID}\0${file}`),
+      save: async (sessionID: string, file: string, hash: string | undefined) => {
+        if (hash === undefined) rows.delete(`${sessionID}\0${file}`)
+        else rows.set(`${sessionID}\0${file}`, hash)
+      },
+    }
+    await writeTree(dir, { "a.txt": "one\n", "b.txt": "two\n" })
+    const first = createFileGuardRegistry({ lockDir, store })
+    const second = createFileGuardRegistry({ lockDir, store })
+    await session("ses_aaa", first).read("a.txt")
+    await session("ses_aaa", first).read("b.txt")
+    expect(rows.get(`ses_aaa\0${await fs.realpath(abs("a.txt"))}`)).toBe(createHash("sha256").update("one\n").digest("hex"))
+    await fs.writeFile(abs("b.txt"), "changed\n")
+
+    await session("ses_aaa", second).edit("a.txt", "one", "ONE")
+    await expect(session("ses_aaa", second).edit("b.txt", "changed", "x")).rejects.toThrow(/has been modified since this session last read it/)
+    // The first registry's memory still holds "one"; the store knows the session wrote "ONE" since.
+    await session("ses_aaa", first).edit("a.txt", "ONE", "ONE!")
+    expect(await content("a.txt")).toBe("ONE!\n")
+    await expect(session("ses_bbb", second).edit("a.txt", "ONE", "x")).rejects.toThrow(/You must read file/)
+  })
 })
 
 describe("file guard: write locks", () => {

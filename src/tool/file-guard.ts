@@ -21,12 +21,30 @@ export interface FileGuardRegistryOptions {
   lockWaitMs?: number
   /** Age after which a lock of an unknown holder that stopped refreshing it is taken over (default 10 s); a dead holder's lock is taken at once. */
   staleMs?: number
+  /**
+   * Durable read records shared by every process on the data directory (the session layer implements
+   * it over the database). Absent: read records live in this process's memory only.
+   */
+  store?: ReadRecordStore
+}
+
+/**
+ * Where read records persist, so that a session continued in another process (`spool run --session`) or
+ * after a restart keeps its view of the files it read. Implemented by the session layer (tool/ never
+ * touches storage). `path` is the file's real location; `hash` the sha256 (hex) of its bytes.
+ * Errors thrown by either method propagate to the tool call (it fails; nothing is written).
+ */
+export interface ReadRecordStore {
+  /** The hash of the bytes `sessionID` last read or wrote of `path`; undefined when it never did. */
+  load(sessionID: string, path: string): Promise<string | undefined>
+  /** Records `hash` as `sessionID`'s view of `path` (replacing any earlier one); `undefined` forgets it. */
+  save(sessionID: string, path: string, hash: string | undefined): Promise<void>
 }
 
 export interface FileGuardRegistry {
   /** The guard for one session: its own read records, the process-wide locks. */
   forSession(sessionID: string): FileGuard
-  /** Drops a session's read records (e.g. when the session is deleted). */
+  /** Drops a session's in-memory read records (e.g. when the session is deleted; the store drops its own). */
   forget(sessionID: string): void
 }
 
@@ -66,9 +84,12 @@ const queues = new Map<string, Promise<void>>()
  *   `/proc` start time, host) is recorded in the lock (`lockOwned`): a lock whose holder process is dead
  *   is taken over at once; one whose holder is unknown (or on another host) after `staleMs` (default
  *   10 s) without refresh; one whose holder is alive is never taken.
- * - Read records live in memory, per session and path: the sha256 of the bytes the session last read
- *   (`recordRead`) or wrote (`write`). They do not survive a restart; after one, a session may still write
- *   a file whose current bytes are exactly its own last write according to the sidecar.
+ * - Read records, per session and path: the sha256 of the bytes the session last read (`recordRead`) or
+ *   wrote (`write`). Kept in memory (the fast path) and, with `store`, saved there before `recordRead` /
+ *   `write` resolve; a write whose file does not match the in-memory record asks the store, which is the
+ *   truth (the session may have read or written the file since, in another process). Without a store,
+ *   records do not survive a restart; a session may then still write a file whose current bytes are
+ *   exactly its own last write according to the sidecar.
  * - Last writer: after each successful `write` the sidecar `<lockDir>/<sha1(real path)>.json` is replaced
  *   (atomically, under the lock) with `{ path, lastWriter: { sessionID, pid, time, hash } }`; a stale-write
  *   error names that session when the file's current hash equals `lastWriter.hash`, and otherwise says
@@ -78,6 +99,7 @@ export function createFileGuardRegistry(options: FileGuardRegistryOptions): File
   const lockDir = path.resolve(options.lockDir)
   const lockWaitMs = options.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS
   const staleMs = options.staleMs ?? DEFAULT_STALE_MS
+  const store = options.store
   const sessions = new Map<string, Map<string, string>>()
 
   const records = (sessionID: string) => {
@@ -132,16 +154,25 @@ export function createFileGuardRegistry(options: FileGuardRegistryOptions): File
     },
     forSession(sessionID) {
       return {
-        recordRead(file, content) {
-          records(sessionID).set(realSync(file), sha256(content))
+        async recordRead(file, content) {
+          const real = realSync(file)
+          const hash = sha256(content)
+          records(sessionID).set(real, hash)
+          await store?.save(sessionID, real, hash)
         },
         async write(file, fn) {
           return withLock(file, async (real, base) => {
             const sidecarPath = `${base}.json`
             const current = await readRegularFile(real)
-            const known = records(sessionID).get(real)
+            let known = records(sessionID).get(real)
             if (current !== undefined) {
               const hash = sha256(current)
+              // Fast path: the in-memory view matches. Otherwise the store decides (another process may
+              // have recorded a newer read or write of this session).
+              if (known !== hash && store) {
+                known = (await store.load(sessionID, real)) ?? known
+                if (known !== undefined) records(sessionID).set(real, known)
+              }
               if (known === undefined) {
                 const sidecar = await readSidecar(sidecarPath)
                 const ownLastWrite = sidecar?.lastWriter.sessionID === sessionID && sidecar.lastWriter.hash === hash
@@ -165,10 +196,12 @@ export function createFileGuardRegistry(options: FileGuardRegistryOptions): File
             const after = await readRegularFile(real)
             if (after === undefined) {
               records(sessionID).delete(real)
+              await store?.save(sessionID, real, undefined)
               return result
             }
             const hash = sha256(after)
             records(sessionID).set(real, hash)
+            await store?.save(sessionID, real, hash)
             const sidecar: Sidecar = {
               path: real,
               lastWriter: { sessionID, pid: process.pid, time: new Date().toISOString(), hash },

@@ -75,7 +75,7 @@ export const readTool = defineTool({
     const offset = args.offset ?? 1
     const file = await readLines(filepath, offset, args.limit ?? DEFAULT_READ_LIMIT)
     // The session has now seen this version of the file (all of it, even if only a page is shown).
-    ctx.files?.recordRead(filepath, file.bytes)
+    await ctx.files?.recordRead(filepath, file.bytes)
     if (file.count < offset && !(file.count === 0 && offset === 1)) {
       throw new Error(`Offset ${offset} is out of range for this file (${file.count} lines)`)
     }

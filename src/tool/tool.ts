@@ -82,7 +82,8 @@ export interface ShellSandbox {
  * (in-process and across processes sharing the data dir) and per-session read tracking.
  *
  * Contract:
- * - `recordRead(path, content)`: the session has now seen exactly `content` of `path` (absolute).
+ * - `recordRead(path, content)`: the session has now seen exactly `content` of `path` (absolute); resolves
+ *   once the record is durable where the guard persists records (callers await it).
  * - `write(path, fn)`: takes the file's write lock, then fails with `StaleFileError` when the file
  *   exists and this session has not read it, or its bytes changed since this session last read or
  *   wrote it (the message names the session or process that changed it when known); otherwise runs
@@ -90,7 +91,7 @@ export interface ShellSandbox {
  *   even when `fn` throws.
  */
 export interface FileGuard {
-  recordRead(path: string, content: Uint8Array): void
+  recordRead(path: string, content: Uint8Array): void | Promise<void>
   write<T>(path: string, fn: () => Promise<T>): Promise<T>
 }
 
