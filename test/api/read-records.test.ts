@@ -21,7 +21,7 @@ describe("read records shared by processes on one data directory", () => {
 
   const open = async () => {
     // Snapshots off: the test is about read records, and each step's git snapshot costs time.
-    const env = { ...process.env, XDG_CONFIG_HOME: data.path, SPOOL_CONFIG: config, ANTHROPIC_API_KEY: "test", ANTHROPIC_BASE_URL: llm.anthropicBaseURL }
+    const env: NodeJS.ProcessEnv = { ...process.env, XDG_CONFIG_HOME: data.path, SPOOL_CONFIG: config, ANTHROPIC_API_KEY: "test", ANTHROPIC_BASE_URL: llm.anthropicBaseURL }
     delete env.SPOOL_MODEL
     const app = await createApp({ dataDir: data.path, cwd: repo.path, env, model: "anthropic/claude-sonnet-4-5", log: createLogger("silent") })
     apps.push(app)
