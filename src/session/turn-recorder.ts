@@ -136,7 +136,36 @@ export function createTurnRecorder(deps: TurnDeps, context: RecorderContext) {
     if (!assistant) return
     assistant = { ...assistant, ...patch, ...(failure ? { error: failure, finish: "error" } : {}), time: { ...assistant.time, completed: Date.now() } }
     if (!failure) return writer.message(assistant, directory)
+    await closeParts()
     await writer.message(assistant, directory).catch((error) => deps.log.warn({ err: error, sessionID: session.id }, "could not store the failed turn's error"))
+  }
+
+  /**
+   * After a failed write: the step's parts are stored as they are in memory (the failed write may have
+   * been a tool's result), those left open closed as crash recovery would close them (a tool still
+   * `running` when the turn was aborted becomes `error` "Tool execution aborted", interrupted; a text gets
+   * its end). Best effort: the first write that fails stops it (recovery at the next start closes what
+   * is left open).
+   */
+  const closeParts = async () => {
+    const now = Date.now()
+    for (const [index, part] of parts.entries()) {
+      let closed: Part = part
+      if (part.type === "tool" && (part.state.status === "pending" || part.state.status === "running")) {
+        const start = part.state.status === "running" ? part.state.time.start : now
+        const metadata = part.state.status === "running" ? part.state.metadata : undefined
+        closed = { ...part, state: { status: "error", input: part.state.input, error: "Tool execution aborted", metadata: { ...metadata, interrupted: true }, time: { start, end: now } } }
+      } else if ((part.type === "text" || part.type === "reasoning") && part.time && part.time.end === undefined) {
+        closed = { ...part, time: { start: part.time.start, end: now } }
+      }
+      parts[index] = closed
+      try {
+        await writer.part(closed, directory)
+      } catch (error) {
+        deps.log.warn({ err: error, sessionID: session.id }, "could not store the failed turn's parts")
+        return
+      }
+    }
   }
 
   /** Records one agent event; never throws: a failed write ends the recording (see `failed`). */
