@@ -50,9 +50,42 @@ export async function jsonBody<Schema extends z.ZodType>(c: Context, schema: Sch
   return validate(schema, value, "Payload")
 }
 
-/** Validates query parameters. @throws BadRequestError */
+/**
+ * Validates query parameters. Pass the same zod object to the route's `doc({query})` so `GET /doc`
+ * documents exactly what the handler accepts (`queryParameters`). @throws BadRequestError
+ */
 export function queryParams<Schema extends z.ZodType>(c: Context, schema: Schema): z.infer<Schema> {
   return validate(schema, c.req.query(), "Query")
+}
+
+/** `?directory=`, read by `requestDirectory`: part of the query schema of every route that calls it. */
+export const DirectoryQuery = z.object({
+  directory: z.string().optional().describe("Instance directory (absolute, may be URL-encoded); the `x-opencode-directory` header is the alternative; default: the server's working directory"),
+})
+
+/** One OpenAPI 3.1 query parameter object. */
+export interface QueryParameter {
+  name: string
+  in: "query"
+  required: boolean
+  description?: string
+  schema: Record<string, unknown>
+}
+
+/**
+ * The OpenAPI `parameters` (`in: "query"`) of a query schema, one per property, derived from the zod
+ * object the handler validates with (its input side: `"true"`/`"1"` strings, coerced numbers), so the
+ * document and the validation cannot drift. A property's `.describe()` text becomes its description.
+ */
+export function queryParameters(schema: z.ZodObject): QueryParameter[] {
+  const json = z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as { properties?: Record<string, Record<string, unknown>>; required?: string[] }
+  return Object.entries(json.properties ?? {}).map(([name, { description, ...property }]) => ({
+    name,
+    in: "query",
+    required: json.required?.includes(name) ?? false,
+    ...(typeof description === "string" ? { description } : {}),
+    schema: property,
+  }))
 }
 
 function validate<Schema extends z.ZodType>(schema: Schema, value: unknown, kind: string): z.infer<Schema> {

@@ -90,30 +90,24 @@ export const repository = {
   },
 
   async listSessions(db: Executor, filter: SessionListFilter): Promise<Page<SessionInfo>> {
-    let query = db.selectFrom("session").select(["id", "time_updated", "data"])
-    if (filter.projectID !== undefined) query = query.where("project_id", "=", filter.projectID)
-    if (filter.directory !== undefined) query = query.where("directory", "=", filter.directory)
-    if (filter.roots) query = query.where("parent_id", "is", null)
-    if (filter.start !== undefined) query = query.where("time_updated", ">=", filter.start)
-    if (!filter.archived) query = query.where("time_archived", "is", null)
-    if (filter.search) {
-      const pattern = `%${escapeLike(filter.search.toLowerCase())}%`
-      const match = ftsQuery(filter.search)
-      query = match
-        ? query.where(sql<boolean>`(lower(title) like ${pattern} escape '\\' or id in (select session_id from part_fts where part_fts match ${match}))`)
-        : query.where(sql<boolean>`lower(title) like ${pattern} escape '\\'`)
-    }
-    if (filter.before) {
-      const { time, id } = filter.before
-      query = query.where((eb) => eb.or([eb("time_updated", "<", time), eb.and([eb("time_updated", "=", time), eb("id", "<", id)])]))
-    }
-    const rows = await query.orderBy("time_updated", "desc").orderBy("id", "desc").limit(filter.limit + 1).execute()
+    const rows = await sessionListQuery(db, filter).select("data").limit(filter.limit + 1).execute()
     const page = rows.slice(0, filter.limit)
     const last = page.at(-1)
     return {
       items: page.map((row) => parse<SessionInfo>(row.data)),
       next: rows.length > filter.limit && last ? { id: last.id, time: Number(last.time_updated) } : undefined,
     }
+  },
+
+  /**
+   * The cursor of the page after the first `filter.limit` sessions (the `{id, time}` of the
+   * `limit`-th), or undefined when no session follows it. Reads only indexed columns, never `data`:
+   * a page too large to build in memory is streamed in batches, and its next-page headers are sent first.
+   */
+  async listNextCursor(db: Executor, filter: SessionListFilter): Promise<Cursor | undefined> {
+    if (filter.limit <= 0) return undefined
+    const rows = await sessionListQuery(db, filter).limit(2).offset(filter.limit - 1).execute()
+    return rows.length === 2 ? { id: rows[0].id, time: Number(rows[0].time_updated) } : undefined
   },
 
   /**
@@ -372,6 +366,28 @@ export const repository = {
       .values(todos.map((todo, position) => ({ session_id: sessionID, position, content: todo.content, status: todo.status, priority: todo.priority, time_created: now, time_updated: now })))
       .execute()
   },
+}
+
+/** `id, time_updated` of the sessions matching `filter` (not its `limit`), newest first. */
+function sessionListQuery(db: Executor, filter: SessionListFilter) {
+  let query = db.selectFrom("session").select(["id", "time_updated"])
+  if (filter.projectID !== undefined) query = query.where("project_id", "=", filter.projectID)
+  if (filter.directory !== undefined) query = query.where("directory", "=", filter.directory)
+  if (filter.roots) query = query.where("parent_id", "is", null)
+  if (filter.start !== undefined) query = query.where("time_updated", ">=", filter.start)
+  if (!filter.archived) query = query.where("time_archived", "is", null)
+  if (filter.search) {
+    const pattern = `%${escapeLike(filter.search.toLowerCase())}%`
+    const match = ftsQuery(filter.search)
+    query = match
+      ? query.where(sql<boolean>`(lower(title) like ${pattern} escape '\\' or id in (select session_id from part_fts where part_fts match ${match}))`)
+      : query.where(sql<boolean>`lower(title) like ${pattern} escape '\\'`)
+  }
+  if (filter.before) {
+    const { time, id } = filter.before
+    query = query.where((eb) => eb.or([eb("time_updated", "<", time), eb.and([eb("time_updated", "=", time), eb("id", "<", id)])]))
+  }
+  return query.orderBy("time_updated", "desc").orderBy("id", "desc")
 }
 
 function sessionRow(info: SessionInfo) {

@@ -4,7 +4,7 @@ import { NotFoundError, SessionBusyError } from "../util/named-error.ts"
 import type { SessionCreateInput, SessionUpdateInput } from "./input-schema.ts"
 import { relativePath, type ProjectCache } from "./projects.ts"
 import { checkSessionDirectory } from "./session-directory.ts"
-import { repository, type Cursor, type Page, type SessionReference } from "./repository.ts"
+import { repository, type Cursor, type Page, type SessionListFilter, type SessionReference } from "./repository.ts"
 import type { Message, Part, SessionInfo, Todo, WithParts } from "./schema.ts"
 import { createSlug } from "./slug.ts"
 import type { Writer } from "./writer.ts"
@@ -83,9 +83,9 @@ export function createSessionService(deps: SessionServiceDeps) {
     return info
   }
 
-  async function list(options: ListOptions): Promise<Page<SessionInfo>> {
+  async function listFilter(options: ListOptions): Promise<SessionListFilter> {
     const project = options.allProjects ? undefined : await projects.resolve(options.directory)
-    const page = await repository.listSessions(db, {
+    return {
       projectID: project?.id,
       directory: options.exactDirectory ? resolve(options.directory) : undefined,
       roots: options.roots,
@@ -94,7 +94,19 @@ export function createSessionService(deps: SessionServiceDeps) {
       archived: options.archived,
       limit: options.limit ?? DEFAULT_LIST_LIMIT,
       before: options.before,
-    })
+    }
+  }
+
+  /**
+   * The cursor of the page that follows the first `options.limit` sessions of the list, undefined
+   * when there is none; reads no session data (for pages streamed in batches, whose headers go first).
+   */
+  async function listNextCursor(options: ListOptions): Promise<Cursor | undefined> {
+    return repository.listNextCursor(db, await listFilter(options))
+  }
+
+  async function list(options: ListOptions): Promise<Page<SessionInfo>> {
+    const page = await repository.listSessions(db, await listFilter(options))
     if (!options.search) return page
     // Say where each result matched: the title, else the best content match.
     const needle = options.search.toLowerCase()
@@ -236,7 +248,7 @@ export function createSessionService(deps: SessionServiceDeps) {
     return repository.sessionReferences(db)
   }
 
-  return { get, create, list, update, remove, children, fork, messages, message, deleteMessage, todos, stats, references }
+  return { get, create, list, listNextCursor, update, remove, children, fork, messages, message, deleteMessage, todos, stats, references }
 }
 
 export type SessionService = ReturnType<typeof createSessionService>

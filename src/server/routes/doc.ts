@@ -1,5 +1,6 @@
 import { describeRoute, resolver } from "hono-openapi"
 import { z } from "zod"
+import { queryParameters } from "../request.ts"
 
 /** Error body schema shared by every route's 4xx documentation. */
 export const ErrorBody = z
@@ -8,12 +9,15 @@ export const ErrorBody = z
 
 /**
  * Documents a route for the OpenAPI document: its summary, optional JSON request body and its 200
- * response, plus the 400/404 error bodies. Validation itself happens in the handler.
+ * response, plus the 400/404 error bodies, and `query`: the zod object the handler passes to
+ * `queryParams` (or `DirectoryQuery` when it calls `requestDirectory`), documented as its query
+ * parameters. Validation itself happens in the handler.
  */
 export function doc(options: {
   operationId: string
   summary: string
   body?: z.ZodType
+  query?: z.ZodObject
   response?: z.ZodType
   status?: 200 | 204
   errors?: Array<400 | 404 | 409>
@@ -28,6 +32,7 @@ export function doc(options: {
     operationId: options.operationId,
     summary: options.summary,
     tags: ["session"],
+    ...(options.query ? { parameters: queryParameters(options.query) as never } : {}),
     requestBody: options.body ? { content: { "application/json": { schema: resolver(options.body) } } } : undefined,
     responses: responses as never,
   })

@@ -20,7 +20,8 @@ import {
 } from "../../session/index.ts"
 import { BadRequestError, NotFoundError } from "../../util/named-error.ts"
 import { INIT_PROMPT } from "../../session/index.ts"
-import { decodeCursor, idParam, jsonBody, QueryBoolean, queryParams, requestDirectory, setNextPage } from "../request.ts"
+import { decodeCursor, DirectoryQuery, idParam, jsonBody, QueryBoolean, queryParams, requestDirectory, setNextPage } from "../request.ts"
+import { streamSessionPages } from "./session-list-stream.ts"
 import { doc } from "./doc.ts"
 
 /** What the session routes need, wired at the composition root. */
@@ -33,15 +34,18 @@ export interface SessionRouteDeps {
   cwd: string
 }
 
-const ListQuery = z.object({
-  directory: z.string().optional(),
-  roots: QueryBoolean,
-  start: z.coerce.number().optional(),
-  search: z.string().optional(),
-  limit: z.coerce.number().int().min(1).max(1000).optional(),
-  before: z.string().optional(),
-  archived: QueryBoolean,
+/** `GET /session` query: OpenCode's filters plus Spool's `before` cursor and `archived`. */
+const ListQuery = DirectoryQuery.extend({
+  roots: QueryBoolean.describe("Only root sessions (no parentID)"),
+  start: z.coerce.number().optional().describe("Only sessions updated at or after this time (epoch ms)"),
+  search: z.string().optional().describe("Case-insensitive match in titles and message content"),
+  limit: z.coerce.number().int().min(0).optional().describe("Page size, any non-negative integer (default 100; 0 answers []); large pages are streamed"),
+  before: z.string().optional().describe("Cursor from the previous page's X-Next-Cursor: sessions older than its last one"),
+  archived: QueryBoolean.describe("Include archived sessions (default false)"),
 })
+
+/** Sessions read per query when a page is larger than this: the rest of the page is streamed in batches of it. */
+const LIST_BATCH = 500
 
 /** `POST /session/:id/revert`: OpenCode's body plus Spool's `force` (overwrite files changed by others). */
 const RevertInput = z
@@ -92,21 +96,28 @@ export function sessionRoutes(deps: SessionRouteDeps) {
   const { sessions, prompts, reverter, status } = deps
   const app = new Hono()
 
-  app.get("/session", doc({ operationId: "session.list", summary: "List sessions of the project, newest first", response: z.array(SessionInfo), errors: [400] }), async (c) => {
+  app.get("/session", doc({ operationId: "session.list", summary: "List sessions of the project, newest first", query: ListQuery, response: z.array(SessionInfo), errors: [400] }), async (c) => {
     const query = queryParams(c, ListQuery)
     const limit = query.limit ?? 100
-    const page = await sessions.list({
+    const options = {
       directory: requestDirectory(c, deps.cwd),
       exactDirectory: query.directory !== undefined,
       roots: query.roots,
       start: query.start,
       search: query.search,
       archived: query.archived,
-      limit,
       before: query.before ? decodeCursor(query.before) : undefined,
-    })
-    setNextPage(c, page.next, limit)
-    return c.json(page.items)
+    }
+    if (limit === 0) return c.json([])
+    const first = await sessions.list({ ...options, limit: Math.min(limit, LIST_BATCH) })
+    if (limit <= LIST_BATCH || !first.next) {
+      setNextPage(c, first.next, limit)
+      return c.json(first.items)
+    }
+    // A page larger than one batch (OpenCode clients ask for everything): its headers first, then the
+    // sessions batch by batch as the client reads them, never the whole list in memory.
+    setNextPage(c, await sessions.listNextCursor({ ...options, limit }), limit)
+    return c.body(streamSessionPages(first, limit, (before, count) => sessions.list({ ...options, before, limit: count })), 200, { "content-type": "application/json" })
   })
 
   app.post("/session", doc({ operationId: "session.create", summary: "Create a session", body: SessionCreateInput, response: SessionInfo }), async (c) => {
