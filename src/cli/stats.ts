@@ -95,15 +95,15 @@ export function costCell(cost: number, unpricedSteps: number, steps: number): st
 }
 
 /**
- * The warning line (stderr) naming the models whose steps have no known price, with how to price
- * them. Nothing when every step is priced.
+ * The warning line (stderr) naming the models whose steps have no price (see `unpricedStep`), with
+ * how to price them. Nothing when every step is priced.
  */
 export function unpricedWarning(models: string[], unpricedSteps: number, steps: number): string | undefined {
   if (models.length === 0) return undefined
   const plural = models.length === 1 ? "model" : "models"
   const slash = models[0].indexOf("/")
   const key = models.length === 1 && slash > 0 ? `provider.${models[0].slice(0, slash)}.models.${models[0].slice(slash + 1)}.cost` : "provider.<id>.models.<model>.cost"
-  return `warning: no price known for ${unpricedSteps} of ${steps} steps (${plural} ${models.join(", ")}): their cost is not counted; set ${key} in spool.json to price them\n`
+  return `warning: no price for ${unpricedSteps} of ${steps} steps (${plural} ${models.join(", ")}): their cost is not counted; set ${key} in spool.json to price new turns (0 for a free model), and \`spool import --force\` re-prices imported sessions from the bundled catalogue\n`
 }
 
 function warnUnpriced(models: string[], unpricedSteps: number, steps: number) {

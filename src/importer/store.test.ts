@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import type { Kysely } from "kysely"
+import { sql, type Kysely } from "kysely"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { createProjectCache } from "../session/projects.ts"
 import { repository } from "../session/repository.ts"
@@ -84,6 +84,24 @@ describe("import pricing (bundled catalogue)", () => {
     const assistant = rows.map((row) => JSON.parse(row.data) as Message).filter((info) => info.role === "assistant")
     expect(assistant.every((info) => info.cost > 0)).toBe(true)
     expect(assistant.reduce((sum, info) => sum + info.cost, 0)).toBeCloseTo(stats.total.cost, 10)
+  })
+
+  it("a step recorded at $0 before its model had a price is flagged, and re-importing prices it", async () => {
+    const path = join(CODEX, "localpush-019c8bfe-small.jsonl")
+    const [id] = await importFile(db, path)
+    const priced = await sessionStats(db, id)
+    expect(priced.unpriced).toEqual([])
+    // What an older Spool (hand-written table without gpt-5.3-codex) stored: every step at cost 0.
+    await sql`update part set data = json_set(data, '$.cost', 0) where session_id = ${id} and type = 'step-finish'`.execute(db)
+    const stale = await sessionStats(db, id)
+    expect(stale.steps.every((step) => step.unpriced && step.cost === 0)).toBe(true)
+    expect(stale.unpriced).toEqual(["openai/gpt-5.3-codex"])
+    // `spool import --force`: the same file stored again is priced from the catalogue.
+    await importFile(db, path)
+    const again = await sessionStats(db, id)
+    expect(again.unpriced).toEqual([])
+    expect(again.total.cost).toBeCloseTo(0.16168915, 8) // ccusage's figure for this file
+    expect((await repository.getSession(db, id))?.cost).toBeCloseTo(0.16168915, 8)
   })
 
   it("a model with no known price is unpriced, not $0: flagged per step and listed", async () => {

@@ -1,5 +1,5 @@
 export * from "./error.ts"
-export { hasPrice, isPriced, modelInfo, stepCost, type ModelCost, type ModelInfo, type Rates } from "./models.ts"
+export { isPriced, knownPrice, modelInfo, stepCost, type ModelCost, type ModelInfo, type Rates } from "./models.ts"
 export { catalogModel, catalogModels, type CatalogModel } from "./price-catalog.ts"
 export { parseModel, resolveModel, type ModelRef, type ResolvedModel } from "./registry.ts"
 export { classifyError, type ClassifiedError } from "./classify.ts"

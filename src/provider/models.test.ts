@@ -1,7 +1,7 @@
 import { createRequire } from "node:module"
 import type * as GenaiPrices from "@pydantic/genai-prices"
 import { describe, expect, it } from "vitest"
-import { hasPrice, isPriced, modelInfo, stepCost } from "./models.ts"
+import { isPriced, knownPrice, modelInfo, stepCost } from "./models.ts"
 import { catalogModel, catalogModels } from "./price-catalog.ts"
 
 const genai = createRequire(import.meta.url)("@pydantic/genai-prices") as typeof GenaiPrices
@@ -32,16 +32,19 @@ describe("price catalogue (@pydantic/genai-prices, offline)", () => {
     expect(info).toEqual({})
     expect(isPriced(info)).toBe(false)
     expect(stepCost(info, tokens(1000, 100))).toBe(0)
-    expect(hasPrice("openai", "codex-auto-review")).toBe(false)
-    expect(hasPrice("local", "llama-9000")).toBe(false)
-    expect(hasPrice("anthropic", "")).toBe(false)
+    expect(knownPrice("openai", "codex-auto-review")).toBeUndefined()
+    expect(knownPrice("local", "llama-9000")).toBeUndefined()
+    expect(knownPrice("anthropic", "")).toBeUndefined()
   })
 
-  it("config prices count as known, even a free model's 0", () => {
+  it("config prices win and count as known, even a free model's 0", () => {
     const config = { provider: { local: { models: { "llama-9000": { cost: { input: 0, output: 0 } } } } } }
-    expect(hasPrice("local", "llama-9000", config)).toBe(true)
-    expect(hasPrice("local", "llama-9001", config)).toBe(false)
-    expect(hasPrice("anthropic", "claude-sonnet-4-6", config)).toBe(true)
+    expect(knownPrice("local", "llama-9000", config)).toEqual({ input: 0, output: 0, cacheRead: 0, cacheWrite: 0 })
+    expect(knownPrice("local", "llama-9001", config)).toBeUndefined()
+    expect(knownPrice("anthropic", "claude-sonnet-4-6", config)).toMatchObject({ input: 3, output: 15 })
+    // A configured price keeps the catalogue's cache prices it does not name.
+    const cheaper = { provider: { openai: { models: { "gpt-5.3-codex": { cost: { input: 1, output: 10 } } } } } }
+    expect(knownPrice("openai", "gpt-5.3-codex", cheaper)).toEqual({ input: 1, output: 10, cacheRead: 0.175, cacheWrite: 1.75 })
   })
 
   it("a custom provider id falls back to the model's own provider; dated ids match their family", () => {

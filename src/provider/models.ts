@@ -60,14 +60,22 @@ export function isPriced(info: ModelInfo): boolean {
 }
 
 /**
- * Whether a price is known for `provider/model`: configured (`provider.<id>.models.<model>.cost`,
- * which may be 0 for a free local model) or in the catalogue. The stats use it to tell an unpriced
- * step (no price known, recorded as `cost: 0`) from a free one.
+ * The price known for `provider/model`: config's (`provider.<id>.models.<model>.cost`, which may be 0
+ * for a free local model; missing cache prices fall back to the catalogue's, else 0) over the bundled
+ * catalogue's. Undefined when neither knows the model. The stats use it to tell an unpriced step (a
+ * recorded `cost: 0` for tokens whose price was not known) from a free one.
  */
-export function hasPrice(providerID: string, modelID: string, config?: Pick<Config, "provider">): boolean {
-  if (!modelID) return false
-  if (config?.provider?.[providerID]?.models?.[modelID]?.cost) return true
-  return catalogModel(modelID, { providerID })?.cost !== undefined
+export function knownPrice(providerID: string, modelID: string, config?: Pick<Config, "provider">): ModelCost | undefined {
+  if (!modelID) return undefined
+  const catalogued = catalogModel(modelID, { providerID })?.cost
+  const configured = config?.provider?.[providerID]?.models?.[modelID]?.cost
+  if (!configured) return catalogued
+  return {
+    input: configured.input,
+    output: configured.output,
+    cacheRead: configured.cache_read ?? catalogued?.cacheRead ?? 0,
+    cacheWrite: configured.cache_write ?? catalogued?.cacheWrite ?? 0,
+  }
 }
 
 /**

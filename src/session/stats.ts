@@ -1,6 +1,6 @@
 import type { Kysely } from "kysely"
 import type { Config } from "../config/index.ts"
-import { hasPrice } from "../provider/index.ts"
+import { knownPrice, stepCost, type ModelCost } from "../provider/index.ts"
 import type { Database } from "../storage/index.ts"
 import { repository } from "./repository.ts"
 import type { Tokens } from "./schema.ts"
@@ -26,8 +26,9 @@ export interface StepStats {
   /** USD; 0 for an unpriced step (see `unpriced`). */
   cost: number
   /**
-   * True when the step used tokens but no price is known for its model (neither config nor the
-   * bundled catalogue): its `cost` 0 means "unknown", not "free".
+   * True when the step used tokens but recorded `cost` 0 without a price that makes it free (no price
+   * known for its model in config or the bundled catalogue, or none when it was recorded): its `cost`
+   * 0 means "unknown", not "free".
    */
   unpriced: boolean
   cacheEfficiency: number
@@ -46,35 +47,38 @@ export interface SessionStats {
 }
 
 /**
- * Whether a step is *unpriced*: it recorded `cost` 0 for tokens it used and no price is known for
- * its model (config, when given, or the bundled catalogue). Memoized per model by `priced`.
+ * Whether a step is *unpriced*: it recorded `cost` 0 for tokens it used, and the price known now
+ * (`priceOf`: config, else the bundled catalogue) is none, or would not make it free — a model no one
+ * prices, or a step recorded before its model had a price (an import made by an older Spool: `spool
+ * import --force` prices it again).
  */
 export function unpricedStep(
   step: { cost: number; tokens: Tokens },
   providerID: string,
   modelID: string,
-  priced: (providerID: string, modelID: string) => boolean,
+  priceOf: (providerID: string, modelID: string) => ModelCost | undefined,
 ): boolean {
   if (step.cost > 0) return false
   const used = step.tokens.input + step.tokens.output + step.tokens.reasoning + step.tokens.cache.read + step.tokens.cache.write
-  return used > 0 && !priced(providerID, modelID)
+  if (used <= 0) return false
+  const cost = priceOf(providerID, modelID)
+  return cost === undefined || stepCost({ cost }, step.tokens) > 0
 }
 
-/** `hasPrice` memoized per `provider/model` for one report. */
-export function priceLookup(config?: Pick<Config, "provider">): (providerID: string, modelID: string) => boolean {
-  const known = new Map<string, boolean>()
+/** `knownPrice` memoized per `provider/model` for one report. */
+export function priceLookup(config?: Pick<Config, "provider">): (providerID: string, modelID: string) => ModelCost | undefined {
+  const known = new Map<string, ModelCost | undefined>()
   return (providerID, modelID) => {
     const key = `${providerID}/${modelID}`
-    let value = known.get(key)
-    if (value === undefined) known.set(key, (value = hasPrice(providerID, modelID, config)))
-    return value
+    if (!known.has(key)) known.set(key, knownPrice(providerID, modelID, config))
+    return known.get(key)
   }
 }
 
 /**
- * Computes a session's stats from its `step-finish` parts. `config` (optional) counts models priced
- * in config (`provider.<id>.models.<model>.cost`, possibly 0) as priced; without it only the
- * catalogue's prices count.
+ * Computes a session's stats from its `step-finish` parts. `config` (optional) adds the prices of
+ * `provider.<id>.models.<model>.cost` (possibly 0: a free model's steps are then priced at 0) to the
+ * catalogue's when telling unpriced steps.
  */
 export async function sessionStats(db: Kysely<Database>, sessionID: string, options: { config?: Pick<Config, "provider"> } = {}): Promise<SessionStats> {
   const priced = priceLookup(options.config)

@@ -84,7 +84,7 @@ describe("spool stats: unpriced models named, never $0.0000", () => {
     expect(lines.find((line) => line.startsWith("openai/gpt-5.3-codex"))).toMatch(/ 0\.1617 /) // ccusage: $0.16168915
     expect(lines.find((line) => line.startsWith("total"))).toMatch(/ 0\.1617\+\? /)
     expect(stdout).not.toContain("0.0000")
-    expect(stderr).toMatch(/^warning: no price known for \d+ of \d+ steps \(model openai\/gpt-9-imaginary\)/m)
+    expect(stderr).toMatch(/^warning: no price for \d+ of \d+ steps \(model openai\/gpt-9-imaginary\): their cost is not counted; set provider\.openai\.models\.gpt-9-imaginary\.cost in spool\.json/m)
   })
 
   test("one session, --json: every step flagged and the model listed; the warning still on stderr", async () => {
