@@ -14,7 +14,7 @@ export interface UsageFilter {
   /** Substring of `provider/model`. */
   model?: string
   by: "day" | "session" | "model" | "source"
-  /** Counts models priced in config (`provider.<id>.models.<model>.cost`) as priced. */
+  /** Adds config prices (`provider.<id>.models.<model>.cost`) to the catalogue's when telling unpriced steps. */
   config?: Pick<Config, "provider">
 }
 
@@ -26,7 +26,7 @@ export interface UsageRow {
   tokens: Tokens
   /** USD, over priced steps only. */
   cost: number
-  /** Steps that used tokens of a model with no known price (their cost is unknown, not 0). */
+  /** Steps whose recorded cost 0 is unknown, not free (see `unpricedStep`); not in `cost`. */
   unpricedSteps: number
   cacheEfficiency: number
   toolCalls: number
@@ -57,8 +57,9 @@ export interface UsageReport {
  * Usage across sessions (issue 5 `spool stats`): tokens (input, output, reasoning, cache read/write),
  * cost, cache efficiency, session and step counts, tool calls and their error rate, grouped by day
  * (UTC, of the step), session, model (`provider/model`) or source. Reads step-finish and tool parts
- * once, streaming, so memory is bounded by the number of groups. Steps of models with no known price
- * (config or the bundled catalogue) are counted as unpriced, per row, and their models listed.
+ * once, streaming, so memory is bounded by the number of groups. Unpriced steps (`unpricedStep`: a
+ * recorded $0 that no known price, in config or the bundled catalogue, makes free) are counted per
+ * row and their models listed.
  */
 export async function usageReport(db: Kysely<Database>, filter: UsageFilter): Promise<UsageReport> {
   const priced = priceLookup(filter.config)
