@@ -63,7 +63,8 @@ export function createPromptRunner(deps: PromptDeps) {
 
   /**
    * Checks a prompt before anything is stored: the session exists, client-supplied IDs are new, a
-   * model is known. @throws NotFoundError, BadRequestError
+   * model is known. A `noReply` prompt runs no model, so it needs none (OpenCode 1.18 stores it
+   * too): `model` is then undefined when nothing names one. @throws NotFoundError, BadRequestError
    */
   async function admit(sessionID: string, input: PromptInput) {
     const session = await deps.sessions.get(sessionID)
@@ -72,6 +73,7 @@ export function createPromptRunner(deps: PromptDeps) {
     const agentModel = parseModel(deps.config().agent?.[input.agent ?? DEFAULT_AGENT]?.model)
     const model = input.model ?? agentModel ?? lastModel(session) ?? parseModel(deps.defaultModel())
     if (!model) {
+      if (input.noReply) return { session, model }
       throw new BadRequestError({ message: "No model: pass model {providerID, modelID}, set SPOOL_MODEL, --model, or model in spool.json" })
     }
     checkPromptFits(deps.config(), model, input)
@@ -90,7 +92,9 @@ export function createPromptRunner(deps: PromptDeps) {
       role: "user",
       time: { created: now },
       agent: input.agent ?? DEFAULT_AGENT,
-      model: { providerID: model.providerID, modelID: model.modelID },
+      // The model the prompt is for, as OpenCode records it; a noReply prompt with none anywhere
+      // (no prompt, agent, session or default model) records empty ids, and the session keeps none.
+      model: { providerID: model?.providerID ?? "", modelID: model?.modelID ?? "" },
       ...(input.system ? { system: input.system } : {}),
       ...(input.tools ? { tools: input.tools } : {}),
     }
@@ -99,13 +103,13 @@ export function createPromptRunner(deps: PromptDeps) {
     const touched: SessionInfo = {
       ...session,
       agent: user.agent,
-      model: { id: model.modelID, providerID: model.providerID, variant: input.variant ?? "default" },
+      ...(model ? { model: { id: model.modelID, providerID: model.providerID, variant: input.variant ?? "default" } } : {}),
       time: { ...session.time, updated: now },
     }
     await deps.writer.updateSession(touched)
     // All or nothing: a failed write (507 on a full disk) must not leave a prompt without its text.
     await deps.writer.messageWithParts(user, parts, session.directory)
-    if (input.noReply) return { info: user, parts }
+    if (input.noReply || !model) return { info: user, parts }
     void titleSession(deps, touched, parts).catch((error) => deps.log.warn({ err: error, sessionID }, "title generation failed"))
     return enqueue(touched, user)
   }
