@@ -2,6 +2,7 @@ import { serve, type ServerType } from "@hono/node-server"
 import { createRequire } from "node:module"
 import { join, resolve } from "node:path"
 import type { AddressInfo } from "node:net"
+import { fileURLToPath } from "node:url"
 import { createAuth } from "./auth/index.ts"
 import { createBus } from "./bus/index.ts"
 import { dataDirectory, loadConfig, type Config } from "./config/index.ts"
@@ -21,7 +22,7 @@ import {
   recoverInterrupted,
 } from "./session/index.ts"
 import { openSqlite } from "./storage/index.ts"
-import { createFileGuardRegistry } from "./tool/index.ts"
+import { createFileGuardRegistry, shellEnvironment } from "./tool/index.ts"
 import { loadInstructions } from "./instruction/index.ts"
 import type { ImportInput } from "./importer/discover.ts"
 import type { ImportOptions } from "./importer/run.ts"
@@ -63,6 +64,16 @@ export async function createApp(options: AppOptions = {}) {
   await recoverInterrupted(writer, log)
 
   let config: Config = loadConfig(cwd, env)
+  // The agent's shell commands get the user's environment, not Spool's (no `node_modules/.bin` of
+  // Spool's on PATH, no npm_*, no Spool secrets unless `shell.passEnv` lists them); recomputed on reload.
+  // Spool's root is `..` of this file in both layouts (src/app.ts, dist/spool.js), as for VERSION.
+  const commandEnv = () =>
+    shellEnvironment(env, {
+      spoolRoot: fileURLToPath(new URL("..", import.meta.url)),
+      pass: config.shell?.passEnv,
+      secrets: Object.values(config.provider ?? {}).flatMap((provider) => (provider.options?.apiKey ? [provider.options.apiKey] : [])),
+    })
+  let shellEnv = commandEnv()
   const status = createStatusMap(bus)
   // Revert and delete-message refuse busy sessions; the prompt runner (built below) knows. The closure
   // breaks the construction cycle.
@@ -102,6 +113,7 @@ export async function createApp(options: AppOptions = {}) {
     projects,
     log,
     env,
+    shellEnv: () => shellEnv,
     config: () => config,
     defaultModel: () => options.model ?? config.model ?? env.SPOOL_MODEL,
   })
@@ -155,6 +167,7 @@ export async function createApp(options: AppOptions = {}) {
     /** Re-reads config files (e.g. after editing spool.json). */
     reloadConfig() {
       config = loadConfig(cwd, env)
+      shellEnv = commandEnv()
     },
     /** Listens on `hostname:port` (port 0 = any free port); resolves with the bound URL. */
     listen(port: number, hostname: string): Promise<string> {

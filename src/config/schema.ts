@@ -155,6 +155,18 @@ export const SandboxConfig = z
   })
   .strict()
 
+/** `shell`: how the agent's shell commands (the `bash` tool) run. */
+export const ShellConfig = z
+  .object({
+    passEnv: z
+      .array(z.string())
+      .optional()
+      .describe(
+        "Environment variables of Spool's own that shell commands still get. By default commands run without Spool's secrets (`SPOOL_*`, `ANTHROPIC_API_KEY`, `OPENAI_API_KEY`, `OPENCODE_SERVER_PASSWORD`, configured API keys) and without npm's script variables (`npm_*`); list names here to pass them, e.g. [\"ANTHROPIC_API_KEY\"].",
+      ),
+  })
+  .strict()
+
 /** `spool.json` / `spool.jsonc`. Unknown keys are rejected so typos surface. */
 export const Config = z
   .object({
@@ -179,6 +191,7 @@ export const Config = z
     permission: PermissionConfig.optional().describe("What tools may do without asking (OpenCode's `permission`)."),
     server: ServerConfig.optional().describe("HTTP server access rules and limits."),
     sandbox: SandboxConfig.optional().describe("Sandbox for the `bash` tool."),
+    shell: ShellConfig.optional().describe("Environment of the `bash` tool's commands."),
   })
   .strict()
   .describe("Spool configuration (spool.json / spool.jsonc).")
@@ -193,3 +206,4 @@ export type PermissionAction = z.infer<typeof PermissionAction>
 export type PermissionConfig = z.infer<typeof PermissionConfig>
 export type ServerConfig = z.infer<typeof ServerConfig>
 export type SandboxConfig = z.infer<typeof SandboxConfig>
+export type ShellConfig = z.infer<typeof ShellConfig>

@@ -123,6 +123,7 @@ export function createTurnRecorder(deps: TurnDeps, context: RecorderContext) {
       write: (todos) => writer.todos(session.id, todos, directory),
     },
     files: context.files,
+    env: deps.shellEnv?.(),
     ask: (request) => context.ask?.({ callID: call.callID, tool: call.tool, messageID: assistant!.id }, request) ?? Promise.resolve(),
     ...(deps.config().sandbox?.enabled ? { sandbox: { network: deps.config().sandbox?.network ?? false, writable: deps.config().sandbox?.writable ?? [], workTree: worktree } } : {}),
   })

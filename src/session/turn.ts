@@ -36,6 +36,8 @@ export interface TurnDeps {
   config: () => Config
   log: Logger
   env: NodeJS.ProcessEnv
+  /** The environment of the agent's shell commands (`ToolContext.env`; computed at the composition root). */
+  shellEnv?: () => Record<string, string>
   /** Resolves models; injectable so tests can count calls. Defaults to `resolveModel`. */
   resolve?: typeof resolveModel
   /** Remembers each session's previous request to report prompt-prefix breaks. */

@@ -103,7 +103,7 @@ export const bashTool = defineTool({
     // EOF on fd 3 without the go-ahead (Spool died first) ends it before the command starts.
     const child = spawn("/bin/sh", ["-c", 'IFS= read -r _ <&3 || exit 125; exec "$@" 2>&1 3<&-', "spool-bash", ...argv], {
       cwd,
-      env: process.env,
+      env: ctx.env ?? process.env,
       stdio: ["ignore", "pipe", "pipe", "pipe"],
       detached: process.platform !== "win32",
     })

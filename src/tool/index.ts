@@ -14,6 +14,7 @@ export type { FileGuard, PermissionRequest, ShellSandbox, ToolContext, ToolDefin
 export { Todo } from "./todo-schema.ts"
 export { resolveInside } from "./path.ts"
 export { createFileGuardRegistry, StaleFileError } from "./file-guard.ts"
+export { shellEnvironment, type ShellEnvironmentOptions } from "./shell-env.ts"
 export type { FileGuardRegistry, FileGuardRegistryOptions, ReadRecordStore } from "./file-guard.ts"
 export { bashTool, editTool, globTool, grepTool, listTool, readTool, todoReadTool, todoWriteTool, writeTool }
 

@@ -28,6 +28,12 @@ export interface ToolContext {
    * lets it propagate, so the call ends as a tool error and the turn goes on.
    */
   ask(request: PermissionRequest): Promise<void>
+  /**
+   * The environment shell commands run in (the `bash` tool): the user's, without what Spool's launch
+   * added (its `node_modules/.bin` on `PATH`, `npm_*`) and without Spool's secrets (see
+   * `shellEnvironment` in `./shell-env.ts`). Absent: the process environment as it is.
+   */
+  env?: Record<string, string>
   /** Set when the `bash` tool must run its commands under the sandbox (`sandbox.enabled` in config). */
   sandbox?: ShellSandbox
   /**
