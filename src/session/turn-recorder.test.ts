@@ -53,7 +53,7 @@ describe("turn recorder when a write fails (disk full)", () => {
 
     // Room again by the time the aborted step ends: its message and parts are stored as they stand.
     await sql.raw("PRAGMA max_page_count = 1073741823").execute(db)
-    await recorder.handle({ type: "step-error", step: 1, error: { name: "MessageAbortedError", data: { message: "Aborted" } } })
+    await recorder.handle({ type: "step-error", step: 1, error: { error: { name: "MessageAbortedError", data: { message: "Aborted" } }, retryable: false } })
     const stored = await repository.listMessages(db, session.id)
     const assistant = stored.items.find((message) => message.info.role === "assistant")!
     expect(assistant.info).toMatchObject({ error: recorder.failure(), finish: "error", time: { completed: expect.any(Number) } })
