@@ -262,11 +262,18 @@ export function createPromptRunner(deps: PromptDeps) {
     return { info, parts: result?.parts ?? [] }
   }
 
-  /** Starts a prompt without waiting for the turn (`prompt_async`); failures end up on the message. */
+  /**
+   * Starts a prompt without waiting for the turn (`prompt_async`); failures end up on the message, and a
+   * prompt that could not even be stored (a full disk) is reported as `session.error`.
+   */
   async function promptAsync(sessionID: string, input: PromptInput): Promise<void> {
     // Refuse what `prompt` would refuse while the client can still be told (400/404, not a silent 204).
-    await admit(sessionID, input)
-    void prompt(sessionID, input).catch((error) => deps.log.error({ err: error, sessionID }, "async prompt failed"))
+    const { session } = await admit(sessionID, input)
+    void prompt(sessionID, input).catch((error) => {
+      deps.log.error({ err: error, sessionID }, "async prompt failed")
+      // The client has had its 204: the event stream is where it learns (a full disk: StorageFullError).
+      deps.writer.bus.publish(SessionEvent.Error, { sessionID, error: turnError(error) }, session.directory)
+    })
   }
 
   /** Aborts the running turn of a session, if any. Always succeeds (`POST /abort` → `true`). */

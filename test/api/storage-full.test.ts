@@ -62,6 +62,11 @@ describe("a database that cannot grow (SQLITE_FULL) during a turn", () => {
     expect(refused.response.status).toBe(507)
     expect(refused.error).toMatchObject({ name: "StorageFullError" })
     expect((await client.session.messages({ sessionID })).response.status).toBe(200)
+    // prompt_async has answered 204 before it stores anything: its failure comes as session.error.
+    const started = await client.session.promptAsync({ sessionID, parts: [{ type: "text", text: "y".repeat(300_000) }] })
+    expect(started.response.status).toBe(204)
+    await events.waitFor(() => events.events.filter(of("session.error")).length >= 3)
+    expect(events.events.filter(of("session.error"))[2].properties.error).toMatchObject({ name: "StorageFullError" })
 
     await uncapDatabase()
     llm.script({ text: "Room again." })

@@ -125,6 +125,11 @@ describe.skipIf(unavailable !== undefined)("a full disk under a running spool se
     expect(prompted.error).toMatchObject({ name: "StorageFullError" })
     const renamed = await client.session.update({ sessionID: session.id, title: "t".repeat(200_000) })
     expect(renamed.response.status).toBe(507)
+    // prompt_async has answered 204 before it stores anything: its failure comes as session.error.
+    const started = await client.session.promptAsync({ sessionID: session.id, model: MODEL, parts: [{ type: "text", text: "later" }] })
+    expect(started.response.status).toBe(204)
+    const failed = await stream.waitFor((event) => event.type === "session.error" && event.properties.sessionID === session.id)
+    expect(failed.properties.error).toMatchObject({ name: "StorageFullError" })
 
     expect((await client.session.get({ sessionID: session.id })).response.status).toBe(200)
     expect((await client.session.list()).response.status).toBe(200)
