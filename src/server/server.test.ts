@@ -102,7 +102,7 @@ describe("SSE", () => {
     const event = JSON.parse(localFrames[1].split("\n")[0].slice("data: ".length))
     expect(event).toMatchObject({ type: "session.created", properties: { sessionID: session.id, info: session } })
     expect(localFrames[1]).toBe(`data: ${JSON.stringify({ id: event.id, type: event.type, properties: event.properties })}\nid: ${event.id}`)
-    expect(globalFrames[1]).toBe(`data: ${JSON.stringify({ directory: spool.repo, payload: event })}\nid: ${event.id}`)
+    expect(globalFrames[1]).toBe(`data: ${JSON.stringify({ directory: spool.repo, project: session.projectID, payload: event })}\nid: ${event.id}`)
     expect(JSON.parse(globalFrames[0].split("\n")[0].slice("data: ".length))).toEqual({ payload: { id: expect.stringMatching(/^evt_/), type: "server.connected", properties: {} } })
   })
 

@@ -134,17 +134,18 @@ describe("GET /event", () => {
     ])
   })
 
-  test("/global/event wraps events as {directory, payload} and also resumes", async () => {
+  test("/global/event wraps events as {directory, project, payload} (OpenCode 1.18) and also resumes", async () => {
     const first = await connect("/global/event")
     const before = (await client.session.create({ title: "global before" })).data!
     const last = await first.waitFor((frame) => frame.data.type === undefined && (frame.data as any).payload.properties.sessionID === before.id)
     await first.close()
-    expect(last.data).toEqual({ directory: spool.repo, payload: { id: last.id, type: "session.created", properties: { sessionID: before.id, info: before } } })
+    expect(last.data).toEqual({ directory: spool.repo, project: before.projectID, payload: { id: last.id, type: "session.created", properties: { sessionID: before.id, info: before } } })
+    expect(Object.keys(last.data)).toEqual(["directory", "project", "payload"])
     const elsewhere = (await spool.client(spool.dataDir).session.create({ title: "global missed" })).data!
     const second = await connect("/global/event", { "last-event-id": last.id! })
     const replayed = await second.waitFor((frame) => (frame.data as any).payload?.properties?.sessionID === elsewhere.id)
     await second.close()
-    expect(replayed.data).toMatchObject({ directory: spool.dataDir, payload: { type: "session.created" } })
+    expect(replayed.data).toMatchObject({ directory: spool.dataDir, project: elsewhere.projectID, payload: { type: "session.created" } })
   })
 })
 

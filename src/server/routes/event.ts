@@ -7,7 +7,7 @@ import { createId } from "../../id/index.ts"
 import { sessionEventDefinitions } from "../../session/index.ts"
 import { z } from "zod"
 import { isCorsRequest, nodeHttp, type NodeHttp } from "../node.ts"
-import { requestDirectory } from "../request.ts"
+import { DirectoryQuery, queryParameters, requestDirectory } from "../request.ts"
 
 /** Sent first on every stream. */
 export const ServerConnected = defineEvent("server.connected", z.object({}))
@@ -24,14 +24,26 @@ const EventFrame = z
   )
   .meta({ id: "Event" })
 
-/** The `data:` payload of `/global/event` frames. */
-const GlobalEventFrame = z.object({ directory: z.string().optional(), payload: EventFrame }).meta({ id: "GlobalEvent" })
+/**
+ * The `data:` payload of `/global/event` frames: OpenCode 1.18's envelope, checked against the real
+ * 1.18.33 server. An event of a directory is `{directory, project, payload}` (`project`: the
+ * directory's project ID); `server.connected` and `server.heartbeat` belong to no directory and are
+ * `{payload}` alone, as OpenCode sends them (its web client files those under "global").
+ */
+const GlobalEventFrame = z
+  .object({
+    directory: z.string().optional().describe("Directory of the session the event belongs to; absent on server.connected and server.heartbeat"),
+    project: z.string().optional().describe("Project ID of that directory"),
+    payload: EventFrame,
+  })
+  .meta({ id: "GlobalEvent" })
 
-function sseDoc(operationId: string, summary: string, frame: z.ZodType) {
+function sseDoc(operationId: string, summary: string, frame: z.ZodType, query?: z.ZodObject) {
   return describeRoute({
     operationId,
     summary,
     tags: ["event"],
+    ...(query ? { parameters: queryParameters(query) as never } : {}),
     responses: { 200: { description: "Server-sent events; each frame has an `id:` line and one JSON `data:` line", content: { "text/event-stream": { schema: resolver(frame) } } } },
   })
 }
@@ -40,7 +52,8 @@ function sseDoc(operationId: string, summary: string, frame: z.ZodType) {
  * The SSE streams (spec 7.2, 7.3). Frames are `data: {id, type, properties}` as OpenCode's, plus an
  * `id:` line (clients that ignore it are unaffected) so a reconnecting client can send `Last-Event-ID`
  * and receive what it missed from the bus's bounded buffer. `/event` carries the events of one
- * directory; `/global/event` carries everything wrapped as `{directory?, payload}`.
+ * directory; `/global/event` carries everything in OpenCode 1.18's envelope, `{directory, project,
+ * payload}` (`{payload}` for the server's own connected/heartbeat frames).
  *
  * Contract: the listener is registered before `server.connected` is written, so nothing published
  * after the response starts is lost; a slow client does not block publishers (frames are queued per
@@ -50,12 +63,13 @@ function sseDoc(operationId: string, summary: string, frame: z.ZodType) {
 export function eventRoutes(deps: { bus: Bus; cwd: string }) {
   const app = new Hono()
 
-  app.get("/event", sseDoc("event.subscribe", "Events of one directory (SSE)", EventFrame), (c) => {
+  app.get("/event", sseDoc("event.subscribe", "Events of one directory (SSE)", EventFrame, DirectoryQuery), (c) => {
     const directory = requestDirectory(c, deps.cwd)
     return stream(c, deps.bus, (event) => (event.directory === undefined || event.directory === directory ? directoryFrame(event) : undefined))
   })
 
-  app.get("/global/event", sseDoc("global.event", "Events of every directory (SSE)", GlobalEventFrame), (c) => stream(c, deps.bus, globalFrame))
+  const projectOf = projectsOfDirectories(deps.bus)
+  app.get("/global/event", sseDoc("global.event", "Events of every directory (SSE)", GlobalEventFrame), (c) => stream(c, deps.bus, (event) => globalFrame(event, projectOf)))
 
   return app
 }
@@ -85,11 +99,34 @@ function directoryFrame(event: BusEvent): string {
   return frame
 }
 
-/** The `/global/event` frame of an event: the text of `JSON.stringify({directory?, payload})`. */
-function globalFrame(event: BusEvent): string {
+/**
+ * The project ID of an event's directory, learnt from every event on the bus that carries a session
+ * (`info.projectID` with `info.directory`; the listener is registered before any stream's, so it
+ * learns first): a directory's project is fixed, and a session event (created, or updated when a
+ * prompt arrives) comes before its messages' events. A directory none of whose sessions has had an
+ * event since start-up has no `project` on its frames yet (optional in OpenCode's schema).
+ */
+function projectsOfDirectories(bus: Bus): (event: BusEvent) => string | undefined {
+  const byDirectory = new Map<string, string>()
+  bus.subscribe((event) => {
+    const info = (event.properties as { info?: { projectID?: unknown; directory?: unknown } } | undefined)?.info
+    if (event.directory !== undefined && typeof info?.projectID === "string" && info.directory === event.directory) byDirectory.set(event.directory, info.projectID)
+  })
+  return (event) => (event.directory === undefined ? undefined : byDirectory.get(event.directory))
+}
+
+/**
+ * The `/global/event` frame of an event: the text of `JSON.stringify({directory, project, payload})`,
+ * or of `{payload}` for an event of no directory (`server.connected`, `server.heartbeat`).
+ */
+function globalFrame(event: BusEvent, projectOf: (event: BusEvent) => string | undefined): string {
   let frame = globalFrames.get(event)
   if (frame === undefined) {
-    const data = event.directory === undefined ? `{"payload":${payload(event)}}` : `{"directory":${JSON.stringify(event.directory)},"payload":${payload(event)}}`
+    const project = projectOf(event)
+    const data =
+      event.directory === undefined
+        ? `{"payload":${payload(event)}}`
+        : `{"directory":${JSON.stringify(event.directory)},${project === undefined ? "" : `"project":${JSON.stringify(project)},`}"payload":${payload(event)}}`
     frame = sseFrame(event.id, data)
     globalFrames.set(event, frame)
   }
