@@ -1,7 +1,7 @@
 import type { LanguageModel } from "ai"
 import type { Config } from "../config/index.ts"
 import { ProviderAuthError } from "./error.ts"
-import { modelInfo, type ModelInfo } from "./models.ts"
+import { knownPrice, modelInfo, type ModelInfo } from "./models.ts"
 import { anthropicSdk, openaiCompatibleSdk, openaiSdk } from "./sdk.ts"
 
 /** A model reference as the API carries it. */
@@ -41,15 +41,9 @@ export function resolveModel(ref: ModelRef, config: Config, env: NodeJS.ProcessE
   const entry = config.provider?.[ref.providerID]
   const options = entry?.options ?? {}
   const configured = entry?.models?.[ref.modelID]
-  const info: ModelInfo = { ...modelInfo(ref.modelID) }
-  if (configured?.cost) {
-    info.cost = {
-      input: configured.cost.input,
-      output: configured.cost.output,
-      cacheRead: configured.cost.cache_read ?? 0,
-      cacheWrite: configured.cost.cache_write ?? 0,
-    }
-  }
+  const info: ModelInfo = { ...modelInfo(ref.modelID, ref.providerID) }
+  // A configured price wins; cache prices it leaves out keep the catalogue's (as OpenCode merges them).
+  if (configured?.cost) info.cost = knownPrice(ref.providerID, ref.modelID, config)
   if (configured?.limit) info.limit = configured.limit
 
   const npm = entry?.npm ?? (ref.providerID === "anthropic" ? "@ai-sdk/anthropic" : ref.providerID === "openai" ? "@ai-sdk/openai" : "@ai-sdk/openai-compatible")
