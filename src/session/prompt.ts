@@ -230,7 +230,7 @@ export function createPromptRunner(deps: PromptDeps) {
           files: deps.files?.forSession(session.id),
         },
       )
-      if (writeFailure !== undefined && result?.info.role === "assistant" && result.info.error?.name !== turnError(writeFailure).name) {
+      if (writeFailure !== undefined && (result?.info.role !== "assistant" || result.info.error?.name !== turnError(writeFailure).name)) {
         // The failed write was not the recorder's own (a tool's todo list, say): the turn still ends with it.
         return await failTurn(session, next.user, worktree, writeFailure, result)
       }
