@@ -15,6 +15,12 @@ import type { Writer } from "./writer.ts"
  * without `time.completed` get a `MessageAbortedError` and are completed. Completed parts and user
  * messages are left exactly as stored. Returns the number of repaired rows.
  *
+ * Imported history is never touched: only turns this Spool ran are repaired. In a session with
+ * `metadata.import` (see `importer/types.ts`), a message created no later than its file's import
+ * (`import_file.time_imported` of `metadata.import.path`; unknown file: all of it) is the source's
+ * record, left exactly as imported even when it ended unfinished there (OpenCode exports keep `running`
+ * tools and texts without an end); messages Spool added by continuing the session are repaired as usual.
+ *
  * Several processes may share a database (`spool serve` and `spool session list` or `spool run` in
  * another terminal): unfinished rows are only leftovers of a crash when no other Spool process has the
  * database open — otherwise they may be that process's running turn. So recovery is skipped (returns
@@ -27,7 +33,9 @@ export async function recoverInterrupted(writer: Writer, log: Logger): Promise<n
   }
   const now = Date.now()
   let repaired = 0
+  const imported = importedHistory(writer)
   for (const part of await repository.unfinishedParts(writer.db)) {
+    if (await imported(part.sessionID, part.messageID)) continue
     if (part.type === "tool" && (part.state.status === "pending" || part.state.status === "running")) {
       const start = part.state.status === "running" ? part.state.time.start : now
       const metadata = part.state.status === "running" ? part.state.metadata : undefined
@@ -47,6 +55,7 @@ export async function recoverInterrupted(writer: Writer, log: Logger): Promise<n
   }
   for (const message of await repository.unfinishedAssistants(writer.db)) {
     if (message.role !== "assistant") continue
+    if (await imported(message.sessionID, message.id)) continue
     await repository.upsertMessage(
       writer.db,
       { ...message, error: message.error ?? { name: "MessageAbortedError", data: { message: "Interrupted: the server stopped during this step" } }, finish: message.finish ?? "error", time: { ...message.time, completed: now } },
@@ -56,6 +65,33 @@ export async function recoverInterrupted(writer: Writer, log: Logger): Promise<n
   }
   if (repaired > 0) log.warn({ repaired }, "repaired parts and messages interrupted by a previous crash")
   return repaired
+}
+
+/**
+ * Tells whether a message is imported history (see `recoverInterrupted`): its session carries
+ * `metadata.import` and the message was created no later than the session's file was imported.
+ * Sessions are looked up once each.
+ */
+function importedHistory(writer: Writer): (sessionID: string, messageID: string) => Promise<boolean> {
+  // Per session: when its file was imported (epoch ms; Infinity when the file is not on record), or
+  // undefined for a session Spool created.
+  const importedAt = new Map<string, Promise<number | undefined>>()
+  const lookup = async (sessionID: string): Promise<number | undefined> => {
+    const session = await repository.getSession(writer.db, sessionID)
+    const marker = session?.metadata?.import as { path?: unknown } | undefined
+    if (!marker) return undefined
+    if (typeof marker.path !== "string") return Number.POSITIVE_INFINITY
+    const file = await writer.db.selectFrom("import_file").select("time_imported").where("path", "=", marker.path).executeTakeFirst()
+    return file?.time_imported ?? Number.POSITIVE_INFINITY
+  }
+  return async (sessionID, messageID) => {
+    let at = importedAt.get(sessionID)
+    if (!at) importedAt.set(sessionID, (at = lookup(sessionID)))
+    const time = await at
+    if (time === undefined) return false
+    const message = await writer.db.selectFrom("message").select("time_created").where("id", "=", messageID).executeTakeFirst()
+    return message === undefined || message.time_created <= time
+  }
 }
 
 /** The `{pgid, startTime}` a tool recorded in its metadata (`ToolContext.process`), if well-formed. */
