@@ -5,8 +5,9 @@ import type { AddressInfo } from "node:net"
 import { fileURLToPath } from "node:url"
 import { createAuth } from "./auth/index.ts"
 import { createBus } from "./bus/index.ts"
-import { dataDirectory, loadConfig, type Config } from "./config/index.ts"
+import { configDirectory, dataDirectory, loadConfig, type Config } from "./config/index.ts"
 import { createServer } from "./server/index.ts"
+import { createShellRunner } from "./session/shell.ts"
 import { createPermissionRegistry } from "./permission/index.ts"
 import {
   collectGarbage,
@@ -129,7 +130,11 @@ export async function createApp(options: AppOptions = {}) {
   })
   let boundHostname: string | undefined
   const access = () => ({ ...config.server, boundHostname })
-  const http = createServer({ sessions, prompts, reverter, status, bus, log, cwd, version: VERSION, access, credentials: auth, permissions })
+  // `!` commands of OpenCode's TUI (`POST /session/:id/shell`): the bash tool's process handling and environment.
+  const defaultModel = () => options.model ?? config.model ?? env.SPOOL_MODEL
+  const shell = createShellRunner({ writer, sessions, status, projects, log, config: () => config, defaultModel, shellEnv: () => shellEnv, busy: prompts.busy })
+  const tui = { config: () => config, env, defaultModel, projects, dataDir, configDir: configDirectory(env), shell }
+  const http = createServer({ sessions, prompts, reverter, status, bus, log, cwd, version: VERSION, access, credentials: auth, permissions, tui })
   const gc = () => collectGarbage({ db, dataDir, snapshots, projects, log })
 
   let listening: ServerType | undefined

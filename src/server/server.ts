@@ -11,6 +11,17 @@ import { eventRoutes } from "./routes/event.ts"
 import { sessionRoutes } from "./routes/session.ts"
 import { permissionRoutes } from "./routes/permission.ts"
 import type { PermissionRegistry } from "../permission/index.ts"
+import type { Config } from "../config/index.ts"
+import type { ProjectCache } from "../session/index.ts"
+import type { ShellRunner } from "../session/shell.ts"
+import { agentRoutes } from "./routes/agent.ts"
+import { commandRoutes } from "./routes/command.ts"
+import { configRoutes } from "./routes/config.ts"
+import { findRoutes } from "./routes/find.ts"
+import { miscRoutes } from "./routes/misc.ts"
+import { projectRoutes } from "./routes/project.ts"
+import { providerRoutes } from "./routes/provider.ts"
+import { shellRoutes } from "./routes/shell.ts"
 import {
   authGuard,
   bodySizeLimit,
@@ -40,6 +51,23 @@ export interface ServerDeps {
   access?: () => AccessConfig
   /** Password, API tokens and browser sessions (`src/auth`); absent = no authentication. */
   credentials?: Credentials
+  /** What the routes OpenCode's TUI needs besides sessions read (config, providers, agents, project, find, shell); absent = those routes are absent. */
+  tui?: TuiDeps
+}
+
+/** Dependencies of the routes OpenCode's TUI asks for at start and per feature (`/config`, `/provider`, `/agent`, `/path`, `/find/file`, `/session/:id/shell` …). */
+export interface TuiDeps {
+  /** The current merged config (re-read on reload). */
+  config: () => Config
+  env: NodeJS.ProcessEnv
+  /** The default model, `provider/model`. */
+  defaultModel: () => string | undefined
+  projects: ProjectCache
+  /** Spool's data directory. */
+  dataDir: string
+  /** Spool's global config directory. */
+  configDir: string
+  shell: ShellRunner
 }
 
 /**
@@ -77,6 +105,18 @@ export function createServer(deps: ServerDeps): Hono {
   )
   app.route("/", eventRoutes({ bus: deps.bus, cwd: deps.cwd }))
   if (deps.permissions) app.route("/", permissionRoutes({ permissions: deps.permissions, cwd: deps.cwd }))
+  if (deps.tui) {
+    const tui = deps.tui
+    app.route("/", configRoutes(tui))
+    app.route("/", providerRoutes(tui))
+    app.route("/", agentRoutes(tui))
+    app.route("/", projectRoutes({ ...tui, sessions: deps.sessions, cwd: deps.cwd }))
+    app.route("/", miscRoutes({ ...tui, cwd: deps.cwd }))
+    app.route("/", findRoutes({ cwd: deps.cwd, projects: tui.projects }))
+    // Before the session routes: their `/session/:id/*` catch-all answers 404.
+    app.route("/", commandRoutes({ prompts: deps.prompts, sessions: deps.sessions }))
+    app.route("/", shellRoutes({ shell: tui.shell }))
+  }
   app.route("/", sessionRoutes(deps))
   app.get(
     "/doc",

@@ -1,0 +1,114 @@
+import fuzzysort from "fuzzysort"
+import { Hono } from "hono"
+import { z } from "zod"
+import type { ProjectCache } from "../../session/index.ts"
+import { walkFiles } from "../../tool/walk.ts"
+import { BadRequestError } from "../../util/named-error.ts"
+import { requestDirectory } from "../request.ts"
+import { DIRECTORY_PARAMETER, describeJson } from "./describe.ts"
+
+/** One search result: a path relative to the directory, `/`-separated; directories end with `/`. */
+export interface FoundPath {
+  path: string
+  type: "file" | "directory"
+}
+
+/** Files (and their directories) listed per directory are reused for this long (ms): one walk serves a burst of keystrokes. */
+const LISTING_TTL_MS = 5_000
+/** At most this many files are listed per directory. */
+const MAX_FILES = 50_000
+
+/**
+ * Fuzzy path search over the files of a directory, for `@` mentions: the files `walkFiles` lists (it
+ * honours `.gitignore` at every level and `.git/info/exclude`, skips `.git`, includes hidden files) and
+ * the directories that contain them (`src/`). An empty query lists directories first, then files, both
+ * shallowest first; otherwise paths are ranked by `fuzzysort` (SublimeText-like) score. `type` keeps
+ * only files or only directories. At most `limit` results.
+ */
+export function createPathSearch() {
+  const listings = new Map<string, { at: number; entries: Promise<FoundPath[]> }>()
+
+  function listing(directory: string): Promise<FoundPath[]> {
+    const cached = listings.get(directory)
+    if (cached && Date.now() - cached.at < LISTING_TTL_MS) return cached.entries
+    const entries = list(directory)
+    listings.set(directory, { at: Date.now(), entries })
+    entries.catch(() => listings.delete(directory))
+    return entries
+  }
+
+  return async function search(directory: string, options: { query: string; limit: number; type?: "file" | "directory" }): Promise<FoundPath[]> {
+    const entries = (await listing(directory)).filter((entry) => !options.type || entry.type === options.type)
+    const query = options.query.trim()
+    if (!query) {
+      const depth = (entry: FoundPath) => entry.path.split("/").filter(Boolean).length
+      return [...entries]
+        .sort((a, b) => (a.type === b.type ? depth(a) - depth(b) || a.path.localeCompare(b.path) : a.type === "directory" ? -1 : 1))
+        .slice(0, options.limit)
+    }
+    const results = fuzzysort.go(query, entries, { key: "path", limit: options.limit })
+    return results.map((result) => result.obj)
+  }
+}
+
+async function list(directory: string): Promise<FoundPath[]> {
+  const files: FoundPath[] = []
+  const directories = new Set<string>()
+  for await (const file of walkFiles({ root: directory, confine: directory, maxFiles: MAX_FILES })) {
+    files.push({ path: file.relative, type: "file" })
+    const segments = file.relative.split("/")
+    for (let index = 1; index < segments.length; index++) directories.add(`${segments.slice(0, index).join("/")}/`)
+  }
+  return [...[...directories].map((path) => ({ path, type: "directory" as const })), ...files]
+}
+
+const Limit = z.coerce.number().int().min(1).max(1000)
+const FindQuery = z.object({
+  query: z.string().default(""),
+  limit: Limit.optional(),
+  type: z.enum(["file", "directory"]).optional(),
+  dirs: z.enum(["true", "false"]).optional(),
+  directory: z.string().optional(),
+})
+
+/**
+ * File search routes (OpenCode 1.18): `GET /find/file?query=&dirs=&type=&limit=` → `["src/app.ts",
+ * "src/", …]` and the TUI's `@` mention search `GET /api/fs/find?query=&limit=` → `{location,
+ * data: [{path, type}]}`. Both search the request directory (see `createPathSearch`). 400 for a bad
+ * `limit` or `type`.
+ */
+export function findRoutes(deps: { cwd: string; projects: ProjectCache }) {
+  const app = new Hono()
+  const search = createPathSearch()
+  const parse = (query: Record<string, string>) => {
+    const parsed = FindQuery.safeParse(query)
+    if (!parsed.success) throw new BadRequestError({ message: z.prettifyError(parsed.error), kind: "Query" })
+    return parsed.data
+  }
+  const query = [
+    DIRECTORY_PARAMETER,
+    { name: "query", description: "Fuzzy pattern; empty lists directories, then files" },
+    { name: "limit", description: "Most results (1-1000)" },
+    { name: "type", description: "`file` or `directory` only" },
+  ]
+
+  app.get("/find/file", describeJson({ operationId: "find.files", summary: "Fuzzy-find files and directories (gitignored ones left out)", tag: "find", query: [...query, { name: "dirs", description: "`false` leaves directories out" }], response: z.array(z.string()), errors: [400] }), async (c) => {
+    const input = parse(c.req.query())
+    const type = input.type ?? (input.dirs === "false" ? "file" : undefined)
+    const found = await search(requestDirectory(c, deps.cwd), { query: input.query, limit: input.limit ?? 100, type })
+    return c.json(found.map((entry) => entry.path))
+  })
+
+  app.get(
+    "/api/fs/find",
+    describeJson({ operationId: "fs.find", summary: "Fuzzy-find files and directories for `@` mentions", tag: "find", query, response: z.object({ location: z.any(), data: z.array(z.object({ path: z.string(), type: z.enum(["file", "directory"]) })) }), errors: [400] }),
+    async (c) => {
+      const input = parse(c.req.query())
+      const directory = requestDirectory(c, deps.cwd)
+      const project = await deps.projects.resolve(directory)
+      const data = await search(directory, { query: input.query, limit: input.limit ?? 20, type: input.type })
+      return c.json({ location: { directory, project: { id: project.id, directory: project.id === "global" ? directory : project.worktree } }, data })
+    },
+  )
+  return app
+}
