@@ -3,16 +3,17 @@ import { describeRoute, resolver } from "hono-openapi"
 import { z } from "zod"
 import { PermissionReplyInput, PermissionRequestInfo, PermissionRespondInput, type PermissionRegistry } from "../../permission/index.ts"
 import { NotFoundError } from "../../util/named-error.ts"
-import { idParam, jsonBody, requestDirectory } from "../request.ts"
+import { DirectoryQuery, idParam, jsonBody, queryParameters, requestDirectory } from "../request.ts"
 import { ErrorBody } from "./doc.ts"
 
-function permissionDoc(options: { operationId: string; summary: string; body?: z.ZodType; response: z.ZodType; errors: Array<400 | 404> }) {
+function permissionDoc(options: { operationId: string; summary: string; query?: z.ZodObject; body?: z.ZodType; response: z.ZodType; errors: Array<400 | 404> }) {
   const responses: Record<string, unknown> = { 200: { description: "OK", content: { "application/json": { schema: resolver(options.response) } } } }
   for (const status of options.errors) responses[String(status)] = { description: "Error", content: { "application/json": { schema: resolver(ErrorBody) } } }
   return describeRoute({
     operationId: options.operationId,
     summary: options.summary,
     tags: ["permission"],
+    ...(options.query ? { parameters: queryParameters(options.query) as never } : {}),
     requestBody: options.body ? { content: { "application/json": { schema: resolver(options.body) } } } : undefined,
     responses: responses as never,
   })
@@ -29,7 +30,7 @@ export function permissionRoutes(deps: { permissions: PermissionRegistry; cwd: s
   const { permissions } = deps
   const app = new Hono()
 
-  app.get("/permission", permissionDoc({ operationId: "permission.list", summary: "Pending permission requests", response: z.array(PermissionRequestInfo), errors: [] }), (c) => {
+  app.get("/permission", permissionDoc({ operationId: "permission.list", summary: "Pending permission requests", query: DirectoryQuery, response: z.array(PermissionRequestInfo), errors: [] }), (c) => {
     const named = c.req.query("directory") !== undefined || c.req.header("x-opencode-directory") !== undefined
     return c.json(permissions.list(named ? requestDirectory(c, deps.cwd) : undefined))
   })

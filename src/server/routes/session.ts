@@ -83,9 +83,12 @@ const InitInput = z.object({ messageID: MessageID.optional(), providerID: z.stri
 const SummarizeInput = z.object({ providerID: z.string(), modelID: z.string(), auto: z.boolean().optional() }).meta({ id: "SessionSummarizeInput" })
 
 const MessageListQuery = z.object({
-  limit: z.coerce.number().int().min(0).max(10_000).optional(),
-  before: z.string().optional(),
+  limit: z.coerce.number().int().min(0).max(10_000).optional().describe("Newest messages per page (0 or absent: every message)"),
+  before: z.string().optional().describe("Cursor from the previous page's X-Next-Cursor (needs limit)"),
 })
+
+/** `GET /session/:id/diff` query. */
+const DiffQuery = z.object({ messageID: MessageID.optional().describe("Only the changes of this message's turn") })
 
 /**
  * OpenCode's session routes (spec 11.3), with Spool's fixes: a cursor on the session list, archived
@@ -120,7 +123,7 @@ export function sessionRoutes(deps: SessionRouteDeps) {
     return c.body(streamSessionPages(first, limit, (before, count) => sessions.list({ ...options, before, limit: count })), 200, { "content-type": "application/json" })
   })
 
-  app.post("/session", doc({ operationId: "session.create", summary: "Create a session", body: SessionCreateInput, response: SessionInfo }), async (c) => {
+  app.post("/session", doc({ operationId: "session.create", summary: "Create a session", query: DirectoryQuery, body: SessionCreateInput, response: SessionInfo }), async (c) => {
     const body = await jsonBody(c, SessionCreateInput)
     return c.json(await sessions.create({ ...body, directory: requestDirectory(c, deps.cwd) }))
   })
@@ -162,10 +165,10 @@ export function sessionRoutes(deps: SessionRouteDeps) {
     c.json(await sessions.todos(idParam(c, "sessionID", "session"))),
   )
 
-  app.get("/session/:sessionID/diff", doc({ operationId: "session.diff", summary: "File changes of the session, or of one message's turn", response: z.array(FileDiff) }), async (c) => {
+  app.get("/session/:sessionID/diff", doc({ operationId: "session.diff", summary: "File changes of the session, or of one message's turn", query: DiffQuery, response: z.array(FileDiff) }), async (c) => {
     const id = idParam(c, "sessionID", "session")
-    const messageID = c.req.query("messageID")
-    return c.json(await reverter.diff(id, messageID ? idParam(c, "messageID", "message", messageID) : undefined))
+    const { messageID } = queryParams(c, DiffQuery)
+    return c.json(await reverter.diff(id, messageID))
   })
 
   app.post("/session/:sessionID/revert", doc({ operationId: "session.revert", summary: "Restore the files changed at and after a message; hide those messages until the next prompt", body: RevertInput, response: SessionInfo, errors: [400, 404, 409] }), async (c) => {
@@ -178,7 +181,7 @@ export function sessionRoutes(deps: SessionRouteDeps) {
     return c.json(await reverter.unrevert(id, await jsonBody(c, UnrevertInput)))
   })
 
-  app.get("/session/:sessionID/message", doc({ operationId: "session.messages", summary: "Messages with parts, oldest first; pages newest-first with limit/before", response: z.array(WithParts) }), async (c) => {
+  app.get("/session/:sessionID/message", doc({ operationId: "session.messages", summary: "Messages with parts, oldest first; pages newest-first with limit/before", query: MessageListQuery, response: z.array(WithParts) }), async (c) => {
     const id = idParam(c, "sessionID", "session")
     const query = queryParams(c, MessageListQuery)
     if (query.before && !query.limit) {
