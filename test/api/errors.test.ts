@@ -174,7 +174,7 @@ describe("bad bodies", () => {
 
   test.each([
     ["/session?limit=abc", "limit"],
-    ["/session?limit=0", "limit"],
+    ["/session?limit=-1", "limit"],
     ["/session?roots=maybe", "roots"],
     [`/session/SESSION/message?limit=-1`, "limit"],
   ])("bad query %s → 400 BadRequest (Query)", async (path, field) => {
