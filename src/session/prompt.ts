@@ -161,11 +161,15 @@ export function createPromptRunner(deps: PromptDeps) {
   /**
    * Runs the queued turns of a session one after another, then sets it idle. Never rejects: each turn's
    * waiter is resolved whatever happens to the turn (see `runQueued`), and the queue goes on.
+   * A waiter is resolved only once its turn's events are all published — the session touched after the
+   * turn and, for the last queued turn, `session.status` idle — so the `POST` that waits answers after
+   * them, as OpenCode's does (`opencode run --attach` exits on the answer).
    */
   async function drain(sessionID: string, run: SessionRun) {
     let first = true
     let directory: string | undefined
     let current: QueuedTurn | undefined
+    let last: { waiter: QueuedTurn; result: WithParts } | undefined
     try {
       while (run.queue.length > 0) {
         const next = run.queue.shift()!
@@ -179,11 +183,14 @@ export function createPromptRunner(deps: PromptDeps) {
         if (first || deps.status.get(sessionID).type === "idle") deps.status.set(session, { type: "busy" })
         const restamp = !first
         first = false
-        next.resolve(await runQueued(run, session, next, restamp))
+        const result = await runQueued(run, session, next, restamp)
         current = undefined
         await deps.writer
           .patchSession(sessionID, (latest) => ({ ...latest, time: { ...latest.time, updated: Date.now() } }))
           .catch((error) => deps.log.warn({ err: error, sessionID }, "could not touch the session after its turn"))
+        // The last turn's waiter waits for the idle status (below); earlier ones are answered now.
+        if (run.queue.length > 0) next.resolve(result)
+        else last = { waiter: next, result }
       }
     } catch (error) {
       deps.log.error({ err: error, sessionID }, "turn queue failed")
@@ -191,6 +198,7 @@ export function createPromptRunner(deps: PromptDeps) {
     } finally {
       runs.delete(sessionID)
       if (directory !== undefined) deps.status.set({ id: sessionID, directory }, { type: "idle" })
+      last?.waiter.resolve(last.result)
     }
   }
 

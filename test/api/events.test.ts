@@ -188,6 +188,13 @@ describe("GET /doc", () => {
         "GET /permission",
         "POST /permission/{requestID}/reply",
         "POST /session/{sessionID}/permissions/{permissionID}",
+        // The routes OpenCode's TUI asks for (test/api/tui-routes.test.ts).
+        ...["/config", "/config/providers", "/provider", "/provider/auth", "/agent", "/path", "/project", "/project/current", "/project/{projectID}/directories", "/vcs", "/command"].map((path) => `GET ${path}`),
+        ...["/lsp", "/formatter", "/mcp", "/experimental/resource", "/experimental/workspace", "/experimental/workspace/status", "/experimental/capabilities", "/experimental/console"].map((path) => `GET ${path}`),
+        ...["location", "agent", "command", "provider", "model", "integration", "reference", "skill", "fs/find"].map((name) => `GET /api/${name}`),
+        "GET /find/file",
+        "POST /session/{sessionID}/command",
+        "POST /session/{sessionID}/shell",
       ].sort(),
     )
     expect(doc.paths["/session/{sessionID}"].get.operationId).toBe("session.get")
