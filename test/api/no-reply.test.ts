@@ -29,7 +29,7 @@ describe("noReply without any model", () => {
     expect(info).toMatchObject({ role: "user", sessionID, agent: "build", model: { providerID: "", modelID: "" } })
     expect(answer.data!.parts).toMatchObject([{ type: "text", text: "remember this", messageID: info.id, sessionID }])
     // Same shape as OpenCode's answer to the same call.
-    const reference = loadCaptures("test/compat/opencode-1.18.33.captures.json").run.steps.find((step) => step.id === "session.prompt.noReply")
+    const reference = loadCaptures("test/compat/opencode-1.18.33.captures.json").run.steps.find((step) => step.id === "session.prompt.noReply.noModel")
     expect(reference).toBeDefined()
     expect(diffShapes(shapeOf(answer.data), shapeOf(reference!.exchange!.body)).map((difference) => formatDiff(difference))).toEqual([])
 

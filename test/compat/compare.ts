@@ -371,6 +371,8 @@ export async function runSequence(base: string, dir: string, opts: { model: Ctx[
   await sdk(ctx, "session.list.limit", "GET /session?limit=1", (c) => c.session.list({ limit: 1 }))
   await sdk(ctx, "session.list.directory", "GET /session?directory=<dir>", (c) => c.session.list({ directory: dir }))
   await sdk(ctx, "session.list.roots", "GET /session?roots=true", (c) => c.session.list({ roots: true }))
+  await sdk(ctx, "session.list.limit0", "GET /session?limit=0", (c) => c.session.list({ limit: 0 }))
+  await sdk(ctx, "session.list.limitHuge", "GET /session?limit=1000000", (c) => c.session.list({ limit: 1_000_000 }))
   await sdk(ctx, "session.status", "GET /session/status", (c) => c.session.status())
 
   // --- get / patch
@@ -401,6 +403,10 @@ export async function runSequence(base: string, dir: string, opts: { model: Ctx[
   const msgID = (r: { data?: unknown }) => ((r.data as { info?: { id?: string } } | undefined)?.info?.id ?? MISSING_MSG)
   const m1 = msgID(m1r)
   const m2 = msgID(m2r)
+  // noReply without any model: OpenCode stores it with its default model; Spool with its default or empty ids
+  await sdk(ctx, "session.prompt.noReply.noModel", "POST /session/:id/message {noReply:true} (no model)", (c) =>
+    c.session.prompt({ sessionID: child, noReply: true, parts: textPart("no model named") }),
+  )
   await raw(ctx, "session.prompt.badparts", 'POST /session/:id/message {"parts":"nope"}', "POST", `/session/${root}/message`, { body: '{"parts":"nope"}' })
   await sdk(ctx, "session.prompt.missing", "POST /session/:id/message (missing session)", prompt(MISSING_SES, "hi"))
   await sdk(ctx, "session.messages", "GET /session/:id/message", (c) => c.session.messages({ sessionID: root }))
@@ -477,7 +483,7 @@ export async function runSequence(base: string, dir: string, opts: { model: Ctx[
   const doc = await raw(ctx, "doc", "GET /doc (OpenAPI)", "GET", "/doc", { dirVia: "none" })
   if (doc?.bodyKind === "json" && typeof (doc.body as { paths?: unknown } | null)?.paths === "object") {
     doc.body = summariseOpenApi(doc.body)
-    doc.note = "body summarised: openapi/info + every /session*, /event, /global/event route with operationId and response codes"
+    doc.note = "body summarised: openapi/info + every /session*, /event, /global/event route with operationId, response codes and query parameter names"
   }
 
   // --- SSE streams while a session is created, renamed and deleted
@@ -518,8 +524,8 @@ export async function runSequence(base: string, dir: string, opts: { model: Ctx[
 }
 
 function summariseOpenApi(doc: unknown): unknown {
-  const d = doc as { openapi?: unknown; info?: unknown; paths?: Record<string, Record<string, { operationId?: string; responses?: object }>> }
-  const routes: Record<string, { operationId: Record<string, true>; responses: Record<string, true> }> = {}
+  const d = doc as { openapi?: unknown; info?: unknown; paths?: Record<string, Record<string, { operationId?: string; responses?: object; parameters?: Array<{ name?: string; in?: string }> }>> }
+  const routes: Record<string, { operationId: Record<string, true>; responses: Record<string, true>; query: Record<string, true> }> = {}
   for (const [p, ops] of Object.entries(d.paths ?? {})) {
     if (!(p.startsWith("/session") || p === "/event" || p === "/global/event")) continue
     for (const [m, op] of Object.entries(ops ?? {})) {
@@ -527,6 +533,7 @@ function summariseOpenApi(doc: unknown): unknown {
       routes[`${m.toUpperCase()} ${p}`] = {
         operationId: op.operationId ? { [op.operationId]: true } : {},
         responses: Object.fromEntries(Object.keys(op.responses ?? {}).map((k) => [k, true as const])),
+        query: Object.fromEntries((op.parameters ?? []).filter((x) => x?.in === "query" && typeof x.name === "string").map((x) => [x.name as string, true as const])),
       }
     }
   }
@@ -745,11 +752,12 @@ export function referenceMarkdown(run: Run): string {
     }
   }
   const doc = run.steps.find((s) => s.id === "doc")?.exchange?.body as
-    | { routes?: Record<string, { operationId: Record<string, true>; responses: Record<string, true> }> }
+    | { routes?: Record<string, { operationId: Record<string, true>; responses: Record<string, true>; query?: Record<string, true> }> }
     | undefined
   if (doc?.routes) {
-    out.push("", "OpenAPI (`GET /doc`) session/event routes:", "", "| Route | operationId | response codes |", "|---|---|---|")
-    for (const [r, v] of Object.entries(doc.routes)) out.push(`| ${code(r)} | ${Object.keys(v.operationId).join(", ")} | ${Object.keys(v.responses).join(", ")} |`)
+    out.push("", "OpenAPI (`GET /doc`) session/event routes:", "", "| Route | operationId | response codes | query parameters |", "|---|---|---|---|")
+    for (const [r, v] of Object.entries(doc.routes))
+      out.push(`| ${code(r)} | ${Object.keys(v.operationId).join(", ")} | ${Object.keys(v.responses).join(", ")} | ${Object.keys(v.query ?? {}).join(", ")} |`)
   }
   for (const s of run.steps) {
     if (!s.sse) continue
