@@ -45,6 +45,8 @@ interface SessionRun {
 }
 
 const DEFAULT_AGENT = "build"
+/** How long (ms) a prompt's answer waits after its turn's last event (see `drain`). */
+const ANSWER_AFTER_EVENTS_MS = 50
 
 /**
  * Prompts and the per-session turn queue (spec 9.1 and 6.2, with Spool's queue semantics).
@@ -198,7 +200,13 @@ export function createPromptRunner(deps: PromptDeps) {
     } finally {
       runs.delete(sessionID)
       if (directory !== undefined) deps.status.set({ id: sessionID, directory }, { type: "idle" })
-      last?.waiter.resolve(last.result)
+      if (last) {
+        const { waiter, result } = last
+        // The events went out on the clients' event streams; the answer goes out on another connection
+        // a little later, so a client that stops reading events when the answer arrives (`opencode run
+        // --attach`) has read them first (OpenCode answers ~150 ms after its last event).
+        setTimeout(() => waiter.resolve(result), ANSWER_AFTER_EVENTS_MS)
+      }
     }
   }
 

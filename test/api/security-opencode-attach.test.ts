@@ -73,7 +73,7 @@ describe.skipIf(!ENABLED || !OPENCODE)("opencode run --attach against Spool", ()
     let stderr = ""
     child.stdout.on("data", (chunk) => (stdout += chunk))
     child.stderr.on("data", (chunk) => (stderr += chunk))
-    const timer = setTimeout(() => child.kill("SIGKILL"), 20_000)
+    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000)
     return once(child, "exit").then(([code]) => {
       clearTimeout(timer)
       return { code: code as number | null, stdout, stderr }
@@ -94,4 +94,19 @@ describe.skipIf(!ENABLED || !OPENCODE)("opencode run --attach against Spool", ()
     expect(llm.requests).toHaveLength(1)
   })
 
+  // Issue 9: `run --attach` exits as soon as POST /session/:id/message answers; Spool used to answer
+  // 0.4-4 ms before publishing the turn's last events, and the final step_finish went missing.
+  test("every run receives every event of its turn, the last step_finish included (5 runs)", async () => {
+    for (let run = 1; run <= 5; run++) {
+      llm.script({ toolCalls: [{ name: "read", input: { filePath: "README.md" } }] }, { text: `run ${run} done` })
+      const result = await opencode([`run number ${run}`], { OPENCODE_SERVER_PASSWORD: PASSWORD })
+      expect(result.code, result.stderr).toBe(0)
+      const types = events(result.stdout).map((line) => line.type)
+      // Two steps (the tool call, then the answer): both started and both finished, the answer last.
+      expect(types.filter((type) => type === "step_start"), `run ${run}: ${types.join(",")}`).toHaveLength(2)
+      expect(types.filter((type) => type === "step_finish"), `run ${run}: ${types.join(",")}`).toHaveLength(2)
+      expect(types.at(-1), `run ${run}: ${types.join(",")}`).toBe("step_finish")
+      expect(events(result.stdout).filter((line) => line.type === "text").map((line) => line.part?.text)).toContain(`run ${run} done`)
+    }
+  }, 300_000)
 })
