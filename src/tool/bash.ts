@@ -109,7 +109,9 @@ export const bashTool = defineTool({
     })
     const gate = child.stdio[3] as Writable
     gate.on("error", () => {}) // the group may be killed before the go-ahead
-    void recordGroup(child.pid, ctx).finally(() => gate.end("\n"))
+    void recordGroup(child.pid, ctx)
+      .catch(() => {}) // a failed record must not hold the command back, nor be an unhandled rejection
+      .finally(() => gate.end("\n"))
 
     const collector = new OutputCollector()
     const decoder = new StringDecoder("utf8")

@@ -99,3 +99,12 @@ describe.skipIf(!linux)("lockOwned", () => {
     await release()
   })
 })
+
+describe("errors other than a held lock", () => {
+  test("are not retried: a lock directory that cannot be created rejects with its own code, even with retries forever", async () => {
+    const file = path.join(dir, "regular-file")
+    fs.writeFileSync(file, "")
+    const attempt = lockOwned(path.join(dir, "y"), { lockfilePath: path.join(file, "y.lock"), stale: 30_000, retries: { forever: true, minTimeout: 10, maxTimeout: 50 } })
+    await expect(attempt).rejects.toMatchObject({ code: "ENOTDIR" })
+  })
+})

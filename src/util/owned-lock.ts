@@ -10,7 +10,11 @@ export interface OwnedLockOptions {
   lockfilePath: string
   /** Age (ms) after which a lock whose owner stopped refreshing it is taken over (owner unknown, or alive but stuck). */
   stale: number
-  /** proper-lockfile's `retries` (how long to wait for a held lock). */
+  /**
+   * How long to wait for a held lock, in proper-lockfile's `retries` shape (a count, or
+   * `{retries?, forever?, factor?, minTimeout?, maxTimeout?, maxRetryTime?}`, times in ms). Only
+   * "held" (`ELOCKED`) is retried; any other error (ENOSPC, EROFS, EACCES) rejects at once.
+   */
   retries: lockfile.LockOptions["retries"]
   /** Called when the lock is lost while held (proper-lockfile's `onCompromised`; its default throws). */
   onCompromised?: (error: Error) => void
@@ -43,15 +47,42 @@ const OWNER_FILE = "owner.json"
  *   microseconds of each other; each re-reads the owner right before removing the lock directory.
  * - `key` is proper-lockfile's key for its in-process lock table; it is not touched on disk.
  */
-export function lockOwned(key: string, options: OwnedLockOptions): Promise<() => Promise<void>> {
-  return lockfile.lock(key, {
-    lockfilePath: options.lockfilePath,
-    realpath: false,
-    stale: options.stale,
-    retries: options.retries,
-    ...(options.onCompromised ? { onCompromised: options.onCompromised } : {}),
-    fs: ownerAwareFs(path.resolve(options.lockfilePath)),
-  } as lockfile.LockOptions)
+export async function lockOwned(key: string, options: OwnedLockOptions): Promise<() => Promise<void>> {
+  const wait = retryPolicy(options.retries)
+  const started = Date.now()
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await lockfile.lock(key, {
+        lockfilePath: options.lockfilePath,
+        realpath: false,
+        stale: options.stale,
+        retries: 0,
+        ...(options.onCompromised ? { onCompromised: options.onCompromised } : {}),
+        fs: ownerAwareFs(path.resolve(options.lockfilePath)),
+      } as lockfile.LockOptions)
+    } catch (error) {
+      // proper-lockfile's own retries would retry every error: a full disk (ENOSPC on mkdir) or a
+      // read-only file system would then look like a lock held for the whole wait.
+      if ((error as { code?: unknown }).code !== "ELOCKED") throw error
+      const delay = Math.min(wait.minTimeout * wait.factor ** attempt, wait.maxTimeout)
+      const outOfTries = !wait.forever && attempt >= wait.retries
+      if (outOfTries || Date.now() - started + delay > wait.maxRetryTime) throw error
+      await new Promise((resolve) => setTimeout(resolve, delay))
+    }
+  }
+}
+
+/** proper-lockfile's `retries` option (a count or an options object) with its defaults filled in. */
+function retryPolicy(retries: lockfile.LockOptions["retries"]) {
+  const given = typeof retries === "number" ? { retries } : (retries ?? { retries: 0 })
+  return {
+    retries: given.retries ?? 10,
+    forever: given.forever ?? false,
+    factor: given.factor ?? 2,
+    minTimeout: given.minTimeout ?? 1000,
+    maxTimeout: given.maxTimeout ?? Number.POSITIVE_INFINITY,
+    maxRetryTime: given.maxRetryTime ?? Number.POSITIVE_INFINITY,
+  }
 }
 
 /** Reads the owner of the lock directory `lockDir`; undefined when absent or unreadable. */
