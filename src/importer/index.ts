@@ -3,7 +3,7 @@ import { parseCodex } from "./codex.ts"
 import { parseOpenCode } from "./opencode.ts"
 import type { ImportSource, Parser } from "./types.ts"
 
-export { defaultInputs, type ImportInput } from "./discover.ts"
+export { defaultInputs, defaultLocations, sniffSource, type ImportInput } from "./discover.ts"
 export { exportSession } from "./export.ts"
 export { runImport, type ImportSummary } from "./run.ts"
 export { storeImported } from "./store.ts"
