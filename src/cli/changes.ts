@@ -1,6 +1,6 @@
 import type { Command } from "commander"
 import type { FileDiff } from "../session/index.ts"
-import { withApp } from "./util.ts"
+import { sessionIDFrom, withApp } from "./util.ts"
 
 /**
  * `spool diff|revert|unrevert`: a session's file changes and their undo, without a server (the same
@@ -10,13 +10,13 @@ export function registerChanges(program: Command) {
   program
     .command("diff")
     .description("Show the files a session changed (unified diff)")
-    .argument("<session>", "session id")
+    .argument("<session>", "session id, unique id prefix or slug")
     .option("-m, --message <id>", "only the turn of this message")
     .option("--stat", "only file names and line counts")
     .option("--json", "print FileDiff[] as JSON")
     .action((sessionID: string, options: { message?: string; stat?: boolean; json?: boolean }) =>
       withApp(process.cwd(), async (app) => {
-        const diffs = await app.reverter.diff(sessionID, options.message)
+        const diffs = await app.reverter.diff(await sessionIDFrom(app, sessionID), options.message)
         if (options.json) process.stdout.write(JSON.stringify(diffs, null, 2) + "\n")
         else if (options.stat) printStat(diffs)
         else for (const diff of diffs) process.stdout.write(diff.patch || `Binary or empty change: ${diff.file}\n`)
@@ -26,13 +26,13 @@ export function registerChanges(program: Command) {
   program
     .command("revert")
     .description("Restore the files changed at and after a message; the messages are dropped at the next prompt")
-    .argument("<session>", "session id")
+    .argument("<session>", "session id, unique id prefix or slug")
     .argument("<message>", "message id (a user message reverts its whole turn)")
     .option("--part <id>", "revert from this part of an assistant message on")
     .option("-f, --force", "also overwrite files someone changed after the agent")
     .action((sessionID: string, messageID: string, options: { part?: string; force?: boolean }) =>
       withApp(process.cwd(), async (app) => {
-        const session = await app.reverter.revert(sessionID, { messageID, partID: options.part, force: options.force })
+        const session = await app.reverter.revert(await sessionIDFrom(app, sessionID), { messageID, partID: options.part, force: options.force })
         const revert = session.revert!
         process.stdout.write(`reverted ${revert.files?.length ?? 0} file(s)${revert.files?.length ? ": " + revert.files.join(", ") : ""}\n`)
         if (revert.conflicts?.length) {
@@ -44,10 +44,11 @@ export function registerChanges(program: Command) {
   program
     .command("unrevert")
     .description("Put back exactly the files the last revert restored")
-    .argument("<session>", "session id")
+    .argument("<session>", "session id, unique id prefix or slug")
     .option("-f, --force", "overwrite files edited since the revert")
-    .action((sessionID: string, options: { force?: boolean }) =>
+    .action((reference: string, options: { force?: boolean }) =>
       withApp(process.cwd(), async (app) => {
+        const sessionID = await sessionIDFrom(app, reference)
         const before = await app.sessions.get(sessionID)
         if (!before.revert) {
           process.stdout.write("nothing to unrevert\n")

@@ -6,7 +6,9 @@ import { readFileSync } from "node:fs"
 
 module.enableCompileCache?.()
 
-const [{ Command }, { printError }, { registerServe }] = await Promise.all([import("commander"), import("./util.ts"), import("./serve.ts")])
+const [{ Command }, { printError, guardBrokenPipes }, { registerServe }] = await Promise.all([import("commander"), import("./util.ts"), import("./serve.ts")])
+// `spool session list | head`: output to a reader that went away is dropped, not a crash.
+guardBrokenPipes()
 // `spool serve` loads only the serve command (start-up time); anything else registers every command.
 const registerOthers =
   process.argv[2] === "serve"

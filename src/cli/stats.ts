@@ -2,7 +2,7 @@ import type { Command } from "commander"
 import { InvalidArgumentError } from "commander"
 import type { App } from "../app.ts"
 import type { Config } from "../config/index.ts"
-import { withApp } from "./util.ts"
+import { sessionIDFrom, withApp } from "./util.ts"
 
 /**
  * `spool stats [session]`: with a session, its steps (tokens, cost, cache efficiency); without, usage
@@ -15,7 +15,7 @@ export function registerStats(program: Command) {
   program
     .command("stats")
     .description("Tokens (input, output, reasoning, cache read/write), cost and cache efficiency: of one session per step, or of all sessions grouped")
-    .argument("[session]", "session id (omit for all sessions)")
+    .argument("[session]", "session id, unique id prefix or slug (omit for all sessions)")
     .option("--since <date>", "only usage since this date (YYYY-MM-DD or ISO time)")
     .option("--source <source>", "spool | claude-code | codex | opencode")
     .option("--project <id>", "project id")
@@ -28,7 +28,7 @@ export function registerStats(program: Command) {
         const config = loadConfig(process.cwd(), process.env)
         if (!sessionID) return printUsage(app, options, config)
         const { sessionStats } = await import("../session/index.ts")
-        const info = await app.sessions.get(sessionID)
+        const info = await app.sessions.get(await sessionIDFrom(app, sessionID))
         const stats = await sessionStats(app.db, info.id, { config })
         if (options.json) process.stdout.write(JSON.stringify(stats, null, 2) + "\n")
         else {

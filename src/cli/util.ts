@@ -7,12 +7,36 @@ import { createLogger } from "../util/log.ts"
  * is imported only when a command runs, so `--help` and option errors answer at once.
  */
 
+/**
+ * Makes stdout and stderr safe to close early (`spool session list | head`): when the reader goes away
+ * (EPIPE), the rest of that stream's output is dropped quietly and the command finishes normally —
+ * stores what it was storing, closes the database — instead of crashing on an unhandled `error` event.
+ * Other stream errors are rethrown. Called once, by `main.ts`, before any command runs.
+ */
+export function guardBrokenPipes(streams: NodeJS.WriteStream[] = [process.stdout, process.stderr]): void {
+  for (const stream of streams) {
+    stream.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code !== "EPIPE") throw error
+      stream.write = (() => true) as typeof stream.write
+    })
+  }
+}
+
 /** Creates the app (see `createApp`), loading it on first use. */
 export async function openApp(options: AppOptions) {
   // A data directory that cannot be written fails now, not after loading the app (or a minute of lock retries).
   ;(await import("../preflight.ts")).checkDataDirectory(options)
   const { createApp } = await import("../app.ts")
   return createApp(options)
+}
+
+/**
+ * The id of the session a user named on the command line: an id, a unique id prefix or a slug (see
+ * `resolveSessionID`, loaded on first use). @throws NotFoundError (with "did you mean …"), BadRequestError (ambiguous)
+ */
+export async function sessionIDFrom(app: Pick<App, "sessions">, reference: string): Promise<string> {
+  const { resolveSessionID } = await import("./resolve-session.ts")
+  return resolveSessionID(app.sessions, reference)
 }
 
 /** Opens the app for `dir` (logs at `warn` unless `SPOOL_LOG_LEVEL`), runs `action`, always closes it. */

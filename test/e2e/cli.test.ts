@@ -1,38 +1,19 @@
-import { spawn, type ChildProcess } from "node:child_process"
-import { once } from "node:events"
 import { mkdirSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { fileURLToPath } from "node:url"
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
-import { startFakeLLM, type FakeLLM } from "../fixture/fake-llm.ts"
+import type { FakeLLM } from "../fixture/fake-llm.ts"
 import { startSpool, type SpoolProcess } from "../fixture/spool-server.ts"
-import { tempDir, type TempDir } from "../fixture/tmp.ts"
+import type { TempDir } from "../fixture/tmp.ts"
+import { createCliHarness, MODEL, STACK, type CliHarness } from "./cli-harness.ts"
 import { killGroup, sleepCommand, waitForExit, waitForPid } from "./process-group.ts"
 
 /**
  * The `spool` command line as a user runs it: `node src/cli/main.ts …` child processes on a temp data
- * directory, talking to the fake LLM through the real Anthropic provider.
+ * directory, talking to the fake LLM through the real Anthropic provider (see cli-harness.ts).
  */
 
-const MAIN = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url))
-const MODEL = "anthropic/claude-sonnet-4-5"
-/** A stack trace line, which a user error must never print. */
-const STACK = /^\s+at .+[:(]/m
-
-interface Cli {
-  child: ChildProcess
-  stdout(): string
-  stderr(): string
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
-}
-
-interface CliResult {
-  code: number | null
-  stdout: string
-  stderr: string
-}
-
 describe("spool CLI", () => {
+  let cli: CliHarness
   let llm: FakeLLM
   let repo: TempDir
   let data: TempDir
@@ -40,45 +21,23 @@ describe("spool CLI", () => {
   let sleeper: number | undefined
   let env: Record<string, string | undefined>
 
-  const start = (args: string[], extraEnv: Record<string, string | undefined> = {}): Cli => {
-    const child = spawn(process.execPath, [MAIN, ...args], { cwd: repo.path, env: { ...process.env, ...env, ...extraEnv }, stdio: ["ignore", "pipe", "pipe"] })
-    let stdout = ""
-    let stderr = ""
-    child.stdout!.on("data", (chunk) => (stdout += chunk))
-    child.stderr!.on("data", (chunk) => (stderr += chunk))
-    const exited = once(child, "close").then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }))
-    return { child, stdout: () => stdout, stderr: () => stderr, exited }
-  }
-  const run = async (args: string[], extraEnv: Record<string, string | undefined> = {}): Promise<CliResult> => {
-    const cli = start(args, extraEnv)
-    const { code } = await cli.exited
-    return { code, stdout: cli.stdout(), stderr: cli.stderr() }
-  }
-  const sessionOf = (result: CliResult) => /^session (ses_\w+)$/m.exec(result.stderr)?.[1]
+  const start: CliHarness["start"] = (args, options) => cli.start(args, options)
+  const run = (args: string[], extraEnv: Record<string, string | undefined> = {}) => cli.run(args, { env: extraEnv })
+  const sessionOf: CliHarness["sessionOf"] = (result) => cli.sessionOf(result)
 
   beforeAll(async () => {
-    llm = await startFakeLLM()
-    repo = tempDir({ git: true, files: { "hello.txt": "hello world\n" } })
-    data = tempDir({ prefix: "spool-data-" })
-    env = {
-      SPOOL_DATA_DIR: data.path,
-      XDG_CONFIG_HOME: join(data.path, "config"),
-      SPOOL_LOG_LEVEL: "warn",
-      SPOOL_MODEL: undefined,
-      ANTHROPIC_API_KEY: "test",
-      ANTHROPIC_BASE_URL: llm.anthropicBaseURL,
-    }
+    cli = await createCliHarness()
+    ;({ llm, repo, data, env } = cli)
   })
 
   afterAll(async () => {
     killGroup(sleeper)
     await server?.stop()
-    await llm?.close()
-    repo?.cleanup()
-    data?.cleanup()
+    await cli?.close()
   })
 
   let sessionID: string
+  const failedSessions: string[] = []
 
   test("run streams the answer on stdout and tool calls on stderr, then exits 0", async () => {
     llm.script(
@@ -96,8 +55,11 @@ describe("spool CLI", () => {
     // Each tool once per state, although `bash` reports progress (repeated `running` updates).
     expect(result.stderr.match(/→ read \{"filePath":"hello.txt"\}/g)).toHaveLength(1)
     expect(result.stderr.match(/→ bash /g)).toHaveLength(1)
-    expect(result.stderr).toContain("✓ read hello.txt")
-    expect(result.stderr).toContain("✓ bash Say hi")
+    expect(result.stderr).toContain("→ bash $ echo hi\n")
+    // Each outcome with an excerpt of the output (without the read tool's <path>/<content> markup).
+    expect(result.stderr).toContain("✓ read hello.txt\n  │ 1: hello world\n  │ (End of file - total 1 lines)\n")
+    expect(result.stderr).toContain("✓ bash Say hi\n  │ hi\n")
+    expect(result.stderr).not.toMatch(/\x1b\[/) // no colour when stderr is not a terminal
     expect(llm.requests.slice(-3).map((request) => [request.path, request.body.model])).toEqual(Array(3).fill(["/v1/messages", "claude-sonnet-4-5"]))
     expect(llm.requests.at(-1)!.body.messages[0].content).toEqual([{ type: "text", text: "What does hello.txt say?" }])
   })
@@ -122,6 +84,9 @@ describe("spool CLI", () => {
     expect(failed.code).toBe(1)
     expect(failed.stderr).toMatch(/^error: APIError: .*Invalid request/m)
     expect(failed.stderr).not.toMatch(STACK)
+    // It failed before its first step: the session it created is removed again.
+    failedSessions.push(sessionOf(failed)!)
+    expect(failed.stderr).toContain(`removed session ${sessionOf(failed)} (the run failed before its first step)`)
 
     const requests = llm.requests.length
     const unauthorized = await run(["run", "hi", "--model", MODEL, "--dir", repo.path], { ANTHROPIC_API_KEY: undefined })
@@ -129,6 +94,8 @@ describe("spool CLI", () => {
     expect(unauthorized.stderr).toMatch(/^error: ProviderAuthError/m)
     expect(unauthorized.stderr).not.toMatch(STACK)
     expect(llm.requests).toHaveLength(requests)
+    failedSessions.push(sessionOf(unauthorized)!)
+    expect(unauthorized.stderr).toContain(`removed session ${sessionOf(unauthorized)}`)
   })
 
   test("serve --port 0 --hostname 127.0.0.1 prints its URL and serves the sessions the CLI stored", async () => {
@@ -147,13 +114,18 @@ describe("spool CLI", () => {
       run(["session", "show", sessionID]),
     ])
     expect(list.code).toBe(0)
-    expect(list.stdout).toMatch(new RegExp(`^${sessionID}  \\d{4}-\\d\\d-\\d\\dT.*\\$\\d+\\.\\d{4}  \\S`, "m"))
-    expect(JSON.parse(json.stdout).map((session: { id: string }) => session.id)).toContain(sessionID)
+    expect(list.stdout).toMatch(new RegExp(`^${sessionID}  [a-z]+-[a-z]+  \\d{4}-\\d\\d-\\d\\dT.*\\$\\d+\\.\\d{4}  \\S`, "m"))
+    const listed = JSON.parse(json.stdout).map((session: { id: string }) => session.id)
+    expect(listed).toContain(sessionID)
+    // The runs that failed before their first step left nothing behind.
+    expect(failedSessions).toHaveLength(2)
+    for (const failed of failedSessions) expect(listed).not.toContain(failed)
     expect(show.code).toBe(0)
-    expect(show.stdout).toContain(`${repo.path}\n`)
-    expect(show.stdout).toContain("[user]\nWhat does hello.txt say?\n[assistant]\nLet me look.\n  (read completed)\n")
-    expect(show.stdout).toContain("  (bash completed)\n")
-    expect(show.stdout).toContain("[user]\nAnd now?\n[assistant]\nStill hello world.\n")
+    expect(show.stdout).toMatch(new RegExp(`^${sessionID}  [a-z]+-[a-z]+\n${repo.path}\n`, "m"))
+    // Message ids (for revert and diff --message), tool inputs and output excerpts.
+    expect(show.stdout).toMatch(/^\[user\] msg_\w+\nWhat does hello\.txt say\?\n\[assistant\] msg_\w+ anthropic\/claude-sonnet-4-5( \$\d+\.\d+)?\nLet me look\.\n  ✓ read \{"filePath":"hello\.txt"\}\n    │ 1: hello world\n/m)
+    expect(show.stdout).toContain("  ✓ bash $ echo hi\n    │ hi\n")
+    expect(show.stdout).toMatch(/^\[user\] msg_\w+\nAnd now\?\n\[assistant\] msg_\w+ .*\nStill hello world\.\n/m)
 
     const deleted = await run(["session", "delete", sessionID])
     expect(deleted).toMatchObject({ code: 0, stdout: `deleted ${sessionID}\n` })
