@@ -89,7 +89,7 @@ describe.skipIf(!OPENCODE || !TMUX)("OpenCode's TUI against Spool", () => {
     }
   }
 
-  test("start, streamed answer, permission dialog, abort (Esc), fork, undo", async () => {
+  test("start, streamed answer, @ file search, ! shell, permission dialog, abort (Esc), fork, undo", async () => {
     // Start: the four startup routes answered, the prompt box shows Spool's agent and model.
     await showing(/Ask anything/)
     expect(await showing(/Build\W+Claude Sonnet 4\.5/)).toContain("Anthropic")
@@ -99,6 +99,22 @@ describe.skipIf(!OPENCODE || !TMUX)("OpenCode's TUI against Spool", () => {
     type("say hello")
     press("Enter")
     await showing(/Streamed answer ZEBRA42/)
+
+    // `@` mentions: the file search route fills the completion list.
+    type("@READ")
+    await showing(/README\.md/)
+    press("Escape")
+    press("BSpace", "BSpace", "BSpace", "BSpace", "BSpace")
+
+    // `!` shell mode: POST /session/:id/shell runs the command in the session directory, no model call.
+    const requests = llm.requests.length
+    type("!")
+    type("echo SHELL$((6*7))")
+    press("Enter")
+    await showing(/SHELL42/)
+    const shell = await until(async () => (await messages()).flatMap((message) => message.parts).find((part) => part.type === "tool" && part.state.input.command === "echo SHELL$((6*7))" && part.state.status === "completed"), "the shell command recorded")
+    expect(shell.state.output).toContain("SHELL42")
+    expect(llm.requests.length).toBe(requests)
 
     // A bash call under `permission: {bash: "ask"}`: the TUI's approval dialog, Enter = "Allow once",
     // the reply reaches Spool and the command runs.
