@@ -19,6 +19,7 @@ import type { Reverter } from "./revert.ts"
 import type { SnapshotRegistry } from "./snapshots.ts"
 import { titleSession } from "./title.ts"
 import { repository } from "./repository.ts"
+import { directoryExists } from "./session-directory.ts"
 
 /** Dependencies of the prompt runner. */
 export interface PromptDeps extends TurnDeps {
@@ -36,6 +37,15 @@ interface QueuedTurn {
   session: SessionInfo
   user: UserMessage
   resolve(result: WithParts): void
+}
+
+/** Options of a prompt besides its body. */
+export interface PromptOptions {
+  /**
+   * The directory the request explicitly names (`?directory=`; `spool run --dir`): where a session whose
+   * own directory is gone continues. Ignored while the session's directory exists.
+   */
+  directory?: string
 }
 
 interface SessionRun {
@@ -66,10 +76,14 @@ export function createPromptRunner(deps: PromptDeps) {
   /**
    * Checks a prompt before anything is stored: the session exists, client-supplied IDs are new, a
    * model is known. A `noReply` prompt runs no model, so it needs none (OpenCode 1.18 stores it
-   * too): `model` is then undefined when nothing names one. @throws NotFoundError, BadRequestError
+   * too): `model` is then undefined when nothing names one. A session whose directory is gone (an
+   * imported session from another machine, a deleted checkout) runs no turn there: the prompt is refused
+   * unless `options.directory` names an existing directory to continue in, where the session then moves
+   * (`SessionService.continueIn`; noReply prompts run nothing and are stored as they are).
+   * @throws NotFoundError, BadRequestError
    */
-  async function admit(sessionID: string, input: PromptInput) {
-    const session = await deps.sessions.get(sessionID)
+  async function admit(sessionID: string, input: PromptInput, options: PromptOptions = {}) {
+    let session = await deps.sessions.get(sessionID)
     await rejectExistingIDs(input)
     checkAgent(deps.config(), input.agent)
     const agentModel = parseModel(deps.config().agent?.[input.agent ?? DEFAULT_AGENT]?.model)
@@ -79,11 +93,24 @@ export function createPromptRunner(deps: PromptDeps) {
       throw new BadRequestError({ message: "No model: pass model {providerID, modelID}, set SPOOL_MODEL, --model, or model in spool.json" })
     }
     checkPromptFits(deps.config(), model, input)
+    if (!input.noReply && !directoryExists(session.directory)) {
+      if (options.directory === undefined) {
+        throw new BadRequestError({
+          message: `The session's directory ${session.directory} no longer exists (moved, deleted, or imported from another machine): its tools cannot run there. To continue the session in an existing directory, send the prompt with ?directory=<path> (spool run: --dir <path>).`,
+        })
+      }
+      session = await deps.sessions.continueIn(sessionID, options.directory)
+    }
     return { session, model }
   }
 
-  async function prompt(sessionID: string, input: PromptInput): Promise<WithParts> {
-    const admitted = await admit(sessionID, input)
+  /**
+   * Stores a prompt and, unless `noReply`, runs its turn (queued behind running ones); resolves with the
+   * turn's last assistant message. `options.directory`: where to continue a session whose directory is
+   * gone (see `admit`).
+   */
+  async function prompt(sessionID: string, input: PromptInput, options: PromptOptions = {}): Promise<WithParts> {
+    const admitted = await admit(sessionID, input, options)
     const model = admitted.model
     // A pending revert is final once the user moves on: its messages are deleted now (spec 4.6).
     const session = await deps.reverter.cleanup(admitted.session)
@@ -282,10 +309,10 @@ export function createPromptRunner(deps: PromptDeps) {
    * Starts a prompt without waiting for the turn (`prompt_async`); failures end up on the message, and a
    * prompt that could not even be stored (a full disk) is reported as `session.error`.
    */
-  async function promptAsync(sessionID: string, input: PromptInput): Promise<void> {
+  async function promptAsync(sessionID: string, input: PromptInput, options: PromptOptions = {}): Promise<void> {
     // Refuse what `prompt` would refuse while the client can still be told (400/404, not a silent 204).
-    const { session } = await admit(sessionID, input)
-    void prompt(sessionID, input).catch((error) => {
+    const { session } = await admit(sessionID, input, options)
+    void prompt(sessionID, input, options).catch((error) => {
       deps.log.error({ err: error, sessionID }, "async prompt failed")
       // The client has had its 204: the event stream is where it learns (a full disk: StorageFullError).
       deps.writer.bus.publish(SessionEvent.Error, { sessionID, error: turnError(error) }, session.directory)

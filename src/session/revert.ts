@@ -7,6 +7,7 @@ import type { ProjectCache } from "./projects.ts"
 import { repository } from "./repository.ts"
 import type { FileDiff, Part, SessionInfo, WithParts } from "./schema.ts"
 import type { SessionService } from "./service.ts"
+import { directoryExists } from "./session-directory.ts"
 import type { SnapshotRegistry } from "./snapshots.ts"
 import { changeSpan, spanDiffs, toRelative, totals } from "./summary.ts"
 import type { Writer } from "./writer.ts"
@@ -53,7 +54,18 @@ interface RevertPoint {
 export function createReverter(deps: ReverterDeps) {
   const { writer } = deps
 
+  /**
+   * The session's snapshot store. @throws SnapshotUnavailableError (400) when snapshots are off or
+   * impossible here, or when the session's directory is gone (an imported session from another machine,
+   * a deleted checkout): nothing can be restored there, and git cannot even start in it.
+   */
   async function snapshotOf(session: SessionInfo) {
+    if (!directoryExists(session.directory)) {
+      throw new SnapshotUnavailableError({
+        sessionID: session.id,
+        message: `Cannot revert: the session's directory ${session.directory} no longer exists (moved, deleted, or imported from another machine). No message was hidden and no file was changed.`,
+      })
+    }
     const project = await deps.projects.resolve(session.directory)
     const snapshot = deps.snapshots.forSession(session, project)
     if (!(snapshot instanceof Object && "track" in snapshot)) {

@@ -3,7 +3,7 @@ import { createId } from "../id/index.ts"
 import { NotFoundError, SessionBusyError } from "../util/named-error.ts"
 import type { SessionCreateInput, SessionUpdateInput } from "./input-schema.ts"
 import { relativePath, type ProjectCache } from "./projects.ts"
-import { checkSessionDirectory } from "./session-directory.ts"
+import { checkSessionDirectory, directoryExists } from "./session-directory.ts"
 import { repository, type Cursor, type Page, type SessionListFilter, type SessionReference } from "./repository.ts"
 import type { Message, Part, SessionInfo, Todo, WithParts } from "./schema.ts"
 import { createSlug } from "./slug.ts"
@@ -24,7 +24,10 @@ export interface SessionServiceDeps {
 export interface ListOptions {
   /** The instance directory the request is scoped to (query, header, or server cwd). */
   directory: string
-  /** Filter to sessions created exactly in `directory` (only when the client passed `?directory=`). */
+  /**
+   * Filter to sessions created exactly in `directory` (when the client passed `?directory=`). Outside
+   * git (project `global`) the filter always applies, in place of the project.
+   */
   exactDirectory?: boolean
   roots?: boolean
   start?: number
@@ -85,9 +88,14 @@ export function createSessionService(deps: SessionServiceDeps) {
 
   async function listFilter(options: ListOptions): Promise<SessionListFilter> {
     const project = options.allProjects ? undefined : await projects.resolve(options.directory)
+    // Outside git (and for a directory that no longer exists) every directory shares OpenCode's "global"
+    // project: the project alone would list the sessions of every such directory (all imports among
+    // them). There the directory is the filter instead, as OpenCode's `?directory=`; sessions imported
+    // from it keep the project id their source gave them, and are listed too.
+    const global = project?.id === "global"
     return {
-      projectID: project?.id,
-      directory: options.exactDirectory ? resolve(options.directory) : undefined,
+      projectID: global ? undefined : project?.id,
+      directory: options.exactDirectory || global ? resolve(options.directory) : undefined,
       roots: options.roots,
       start: options.start,
       search: options.search,
@@ -138,6 +146,30 @@ export function createSessionService(deps: SessionServiceDeps) {
       info.permission = [...(info.permission ?? []), ...input.permission]
       info.time.updated = now
     }
+    await writer.updateSession(info)
+    return info
+  }
+
+  /**
+   * Moves a session whose directory no longer exists to `directory`, so that its turns run there (issue
+   * 9: an imported session from another machine, a deleted checkout): `directory`, `projectID` and `path`
+   * become those of the new directory, `time.updated` now; `session.updated` is published. A session
+   * whose directory still exists is returned unchanged (a request's directory only routes, as in
+   * OpenCode). @throws NotFoundError; BadRequestError (400) when `directory` is unusable (see
+   * `checkSessionDirectory`: missing, not a directory, `/`, the home directory).
+   */
+  async function continueIn(id: string, directory: string): Promise<SessionInfo> {
+    const info = structuredClone(await get(id))
+    if (directoryExists(info.directory)) return info
+    const target = checkSessionDirectory(directory)
+    const project = await projects.resolve(target)
+    const now = Date.now()
+    info.directory = target
+    info.projectID = project.id
+    if (project.id === "global") delete info.path
+    else info.path = relativePath(project.worktree, target)
+    info.time.updated = now
+    await repository.upsertProject(db, { id: project.id, worktree: project.worktree, vcs: project.vcs }, now)
     await writer.updateSession(info)
     return info
   }
@@ -248,7 +280,7 @@ export function createSessionService(deps: SessionServiceDeps) {
     return repository.sessionReferences(db)
   }
 
-  return { get, create, list, listNextCursor, update, remove, children, fork, messages, message, deleteMessage, todos, stats, references }
+  return { get, create, list, listNextCursor, continueIn, update, remove, children, fork, messages, message, deleteMessage, todos, stats, references }
 }
 
 export type SessionService = ReturnType<typeof createSessionService>

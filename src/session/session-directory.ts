@@ -34,6 +34,11 @@ export function checkSessionDirectory(directory: string, home: string = homedir(
   return absolute
 }
 
+/** True when `path` exists and is a directory (symlinks followed). */
+export function directoryExists(path: string): boolean {
+  return statOf(path)?.isDirectory() ?? false
+}
+
 function statOf(path: string) {
   try {
     return statSync(path)

@@ -149,10 +149,11 @@ describe("spool import", () => {
       expect(reimport).toMatchObject({ sessions: { created: 0, updated: 1 }, messagesAdded: 0, partsAdded: 0 })
       expect((await spool("export", session!.id)).stdout).toBe(exported.stdout)
 
-      // Continue the imported session with a new prompt through the API (another provider's history).
+      // Continue the imported session with a new prompt through the API (another provider's history). Its
+      // directory is another machine's: `?directory=` names where it continues (issue 9).
       const client = server.client(session!.directory)
       llm.script({ text: "continuing the imported work" })
-      const answer = await client.session.prompt({ sessionID: session!.id, model: { providerID: "anthropic", modelID: "claude-sonnet-4-5" }, parts: [{ type: "text", text: "what did we do?" }] })
+      const answer = await client.session.prompt({ sessionID: session!.id, directory: inputs.path, model: { providerID: "anthropic", modelID: "claude-sonnet-4-5" }, parts: [{ type: "text", text: "what did we do?" }] })
       expect(answer.error).toBeUndefined()
       expect(answer.data!.info.role === "assistant" && answer.data!.info.error).toBeFalsy()
       const request = JSON.stringify(llm.requests.at(-1)!.body)

@@ -1,4 +1,4 @@
-import { Hono } from "hono"
+import { Hono, type Context } from "hono"
 import { z } from "zod"
 import {
   PromptInput,
@@ -193,14 +193,17 @@ export function sessionRoutes(deps: SessionRouteDeps) {
     return c.json(page.items)
   })
 
-  app.post("/session/:sessionID/message", doc({ operationId: "session.prompt", summary: "Send a prompt and wait for the answer", body: PromptInput, response: WithParts }), async (c) => {
+  // `?directory=` (not the header every client sends) names where a session whose directory is gone continues.
+  const continueIn = (c: Context) => (c.req.query("directory") !== undefined ? { directory: requestDirectory(c, deps.cwd) } : {})
+
+  app.post("/session/:sessionID/message", doc({ operationId: "session.prompt", summary: "Send a prompt and wait for the answer", query: DirectoryQuery, body: PromptInput, response: WithParts }), async (c) => {
     const id = idParam(c, "sessionID", "session")
-    return c.json(await prompts.prompt(id, await jsonBody(c, PromptInput)))
+    return c.json(await prompts.prompt(id, await jsonBody(c, PromptInput), continueIn(c)))
   })
 
-  app.post("/session/:sessionID/prompt_async", doc({ operationId: "session.prompt_async", summary: "Send a prompt without waiting", body: PromptInput, status: 204 }), async (c) => {
+  app.post("/session/:sessionID/prompt_async", doc({ operationId: "session.prompt_async", summary: "Send a prompt without waiting", query: DirectoryQuery, body: PromptInput, status: 204 }), async (c) => {
     const id = idParam(c, "sessionID", "session")
-    await prompts.promptAsync(id, await jsonBody(c, PromptInput))
+    await prompts.promptAsync(id, await jsonBody(c, PromptInput), continueIn(c))
     return c.body(null, 204)
   })
 
