@@ -181,17 +181,18 @@ describe("spool CLI", () => {
   test("SIGINT during a run aborts the turn, kills the running command, stores the turn and exits 130", async () => {
     const pidFile = join(data.path, "run-sleep.pid")
     llm.script({ text: "Waiting.", toolCalls: [{ name: "bash", input: { command: sleepCommand(pidFile, 30), description: "Wait a long time" } }] })
-    const cli = start(["run", "wait for it", "--model", MODEL, "--dir", repo.path])
+    const running = start(["run", "wait for it", "--model", MODEL, "--dir", repo.path])
+    // Start-up, the model call and the tool's start take a while on a loaded machine: wait for the tool, then its pid.
+    await expect.poll(() => running.stderr(), { timeout: 30_000 }).toContain("→ bash")
     sleeper = await waitForPid(pidFile)
-    await expect.poll(() => cli.stderr()).toContain("→ bash")
-    cli.child.kill("SIGINT")
-    const exit = await Promise.race([cli.exited, new Promise<"hung">((resolve) => setTimeout(() => resolve("hung"), 5_000))])
+    running.child.kill("SIGINT")
+    const exit = await Promise.race([running.exited, new Promise<"hung">((resolve) => setTimeout(() => resolve("hung"), 5_000))])
     expect(exit).toEqual({ code: 130, signal: null })
-    expect(cli.stderr()).toMatch(/^interrupted$/m)
-    expect(cli.stderr()).not.toMatch(STACK)
+    expect(running.stderr()).toMatch(/^interrupted$/m)
+    expect(running.stderr()).not.toMatch(STACK)
     expect(await waitForExit(sleeper)).toBe(true)
 
-    const id = /^session (ses_\w+)$/m.exec(cli.stderr())![1]
+    const id = /^session (ses_\w+)$/m.exec(running.stderr())![1]
     const show = await run(["session", "show", id, "--json"])
     const { messages } = JSON.parse(show.stdout) as { messages: { info: any; parts: any[] }[] }
     const answer = messages.at(-1)!
