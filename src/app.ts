@@ -133,6 +133,8 @@ export async function createApp(options: AppOptions = {}) {
   // `!` commands of OpenCode's TUI (`POST /session/:id/shell`): the bash tool's process handling and environment.
   const defaultModel = () => options.model ?? config.model ?? env.SPOOL_MODEL
   const shell = createShellRunner({ writer, sessions, status, projects, log, config: () => config, defaultModel, shellEnv: () => shellEnv, busy: prompts.busy })
+  // Revert and delete-message also refuse a session while a `!` command runs in it.
+  busy = (sessionID) => prompts.busy(sessionID) || shell.busy(sessionID)
   const tui = { config: () => config, env, defaultModel, projects, dataDir, configDir: configDirectory(env), shell }
   const http = createServer({ sessions, prompts, reverter, status, bus, log, cwd, version: VERSION, access, credentials: auth, permissions, tui })
   const gc = () => collectGarbage({ db, dataDir, snapshots, projects, log })

@@ -117,7 +117,9 @@ export function createServer(deps: ServerDeps): Hono {
     app.route("/", commandRoutes({ prompts: deps.prompts, sessions: deps.sessions }))
     app.route("/", shellRoutes({ shell: tui.shell }))
   }
-  app.route("/", sessionRoutes(deps))
+  // `POST /session/:id/abort` also stops a running `!` command (OpenCode's abort cancels shell commands too).
+  const shell = deps.tui?.shell
+  app.route("/", sessionRoutes(shell ? { ...deps, prompts: { ...deps.prompts, abort: (sessionID: string) => (deps.prompts.abort(sessionID), shell.abort(sessionID)) } } : deps))
   app.get(
     "/doc",
     openAPIRouteHandler(app, {

@@ -214,6 +214,28 @@ describe("routes OpenCode's TUI asks for", () => {
     expect(llm.requests).toHaveLength(0)
   })
 
+  test("a running ! command makes the session busy (409) and POST /abort stops it", async () => {
+    const session = (await spool.client().session.create({})).data!
+    const shell = (command: string) =>
+      spool.fetch(`/session/${session.id}/shell`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: { providerID: "fake", modelID: "fake-model" }, command }) })
+    const running = shell("sleep 0.3; echo started; sleep 60")
+    // Wait until the command has started (its part is running with output).
+    for (;;) {
+      const parts = (await spool.client().session.messages({ sessionID: session.id })).data!.flatMap((message) => message.parts)
+      if (parts.some((part) => part.type === "tool" && part.state.status === "running" && String((part.state as { metadata?: { output?: string } }).metadata?.output ?? "").includes("started"))) break
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    expect((await shell("true")).status).toBe(409)
+    const revert = await spool.fetch(`/session/${session.id}/revert`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ messageID: "msg_0000000000000000000000000" }) })
+    expect(revert.status).toBe(409)
+    expect((await spool.fetch(`/session/${session.id}/abort`, { method: "POST" })).status).toBe(200)
+    const body = (await (await running).json()) as any
+    expect(body.parts[0].state.status).toBe("completed")
+    expect(body.parts[0].state.output).toContain("started")
+    expect(body.parts[0].state.output).toContain("User aborted the command")
+    expect(spool.app.status.get(session.id).type).toBe("idle")
+  })
+
   test("POST /session/:id/command runs init as a prompt; an unknown command is 400", async () => {
     const session = (await spool.client().session.create({})).data!
     llm.script({ text: "Wrote AGENTS.md" })
