@@ -75,5 +75,6 @@ describe("spool diff / revert / unrevert / doctor", () => {
     const missing = await spool("revert", sessionID, "msg_nope")
     expect(missing.code).toBe(1)
     expect(missing.stderr).toBe("error: NotFoundError: Message not found: msg_nope\n")
-  })
+    // Ten CLI processes in a row: generous on a loaded machine.
+  }, 90_000)
 })
