@@ -32,6 +32,10 @@
 //   --out F                 also write the comparison table to F
 //   --update-doc F          replace the generated block of F (docs/compatibility.md) with that listing
 //   --sse-ms N              SSE capture window in ms (default 1200)
+//   --spool-password P      HTTP Basic password of the candidate (a Spool started with SPOOL_SERVER_PASSWORD);
+//   --opencode-password P   same for the reference (OPENCODE_SERVER_PASSWORD). Loopback servers without a
+//                           password need neither; every request carries loopback Host, no Origin, and
+//                           JSON bodies as application/json, as Spool's Host/Origin/content-type checks want.
 //   Without --spool, only --capture-out / --reference-md / --update-doc are produced (no comparison).
 //
 // Running OpenCode 1.18.33 offline (found by probing, also in test/compat/start-opencode.sh):
@@ -266,6 +270,8 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 // The scripted sequence
 
 interface Ctx {
+  /** sent on every request (authorization) */
+  headers: Record<string, string>
   base: string
   dir: string
   model: { providerID: string; modelID: string }
@@ -297,7 +303,7 @@ function ownSession(ctx: Ctx, ex: Exchange | undefined): string | undefined {
 
 async function raw(ctx: Ctx, id: string, label: string, method: string, path: string, o: RawOpts = {}) {
   const url = new URL(path, ctx.base)
-  const headers: Record<string, string> = { ...o.headers }
+  const headers: Record<string, string> = { ...ctx.headers, ...o.headers }
   const via = o.dirVia ?? "query"
   if (via === "query") url.searchParams.set("directory", ctx.dir)
   if (via === "header") headers["x-opencode-directory"] = encodeURIComponent(ctx.dir)
@@ -338,10 +344,14 @@ async function sdk(ctx: Ctx, id: string, label: string, fn: (c: OpencodeClient) 
   return { data, exchange: step.exchange }
 }
 
-/** Run the sequence against one server. Steps keep their ids/labels across servers. */
-export async function runSequence(base: string, dir: string, opts: { model: Ctx["model"]; sseMs: number }): Promise<Run> {
+/**
+ * Run the sequence against one server. Steps keep their ids/labels across servers. `headers` go on
+ * every request (`authorization` for a server with a password: see `basicAuth`).
+ */
+export async function runSequence(base: string, dir: string, opts: { model: Ctx["model"]; sseMs: number; headers?: Record<string, string> }): Promise<Run> {
   const rec = new Recorder(dir)
-  const client = createOpencodeClient({ baseUrl: base, directory: dir, fetch: rec.fetch as typeof fetch })
+  const auth = opts.headers ?? {}
+  const client = createOpencodeClient({ baseUrl: base, directory: dir, fetch: rec.fetch as typeof fetch, headers: auth })
   const run: Run = {
     target: base,
     directory: dir,
@@ -350,7 +360,7 @@ export async function runSequence(base: string, dir: string, opts: { model: Ctx[
     ownSessionIDs: [],
     steps: [],
   }
-  const ctx: Ctx = { base, dir, model: opts.model, sseMs: opts.sseMs, rec, client, run }
+  const ctx: Ctx = { base, dir, model: opts.model, sseMs: opts.sseMs, rec, client, run, headers: auth }
   const MISSING_SES = "ses_doesnotexist123"
   const MISSING_MSG = "msg_doesnotexist123"
   const textPart = (text: string) => [{ type: "text" as const, text }]
@@ -447,7 +457,7 @@ export async function runSequence(base: string, dir: string, opts: { model: Ctx[
   await client.session.create({ title: "compat prompt_async" }).catch(() => undefined)
   const s2 = ownSession(ctx, rec.current()) ?? MISSING_SES
   {
-    const sse = openSse(`${base}/event?directory=${encodeURIComponent(dir)}`, {})
+    const sse = openSse(`${base}/event?directory=${encodeURIComponent(dir)}`, auth)
     await sse.ready(3000)
     await sleep(250)
     await raw(ctx, "session.promptAsync.unknownModel", "POST /session/:id/prompt_async (unknown model)", "POST", `/session/${s2}/prompt_async`, {
@@ -488,8 +498,8 @@ export async function runSequence(base: string, dir: string, opts: { model: Ctx[
 
   // --- SSE streams while a session is created, renamed and deleted
   {
-    const ev = openSse(`${base}/event?directory=${encodeURIComponent(dir)}`, {})
-    const gl = openSse(`${base}/global/event`, {})
+    const ev = openSse(`${base}/event?directory=${encodeURIComponent(dir)}`, auth)
+    const gl = openSse(`${base}/global/event`, auth)
     const t0 = Date.now()
     await Promise.all([ev.ready(3000), gl.ready(3000)])
     await sleep(250) // OpenCode's /global/event may say server.connected slightly before it is subscribed
@@ -786,6 +796,11 @@ function freshRepo(side: string): string {
   return d
 }
 
+/** `Authorization: Basic` with username `opencode` (what OpenCode's clients send; Spool takes any), or none. */
+export function basicAuth(password: string | undefined): Record<string, string> {
+  return password ? { authorization: `Basic ${Buffer.from(`opencode:${password}`).toString("base64")}` } : {}
+}
+
 function parseArgs(argv: string[]): Record<string, string> {
   const out: Record<string, string> = {}
   for (let i = 0; i < argv.length; i++) {
@@ -801,7 +816,7 @@ function parseArgs(argv: string[]): Record<string, string> {
 async function main() {
   const args = parseArgs(process.argv.slice(2))
   if (!(args.spool || args["reference-md"] || args["capture-out"] || args["update-doc"]) || !(args.opencode || args["opencode-captures"])) {
-    console.error("usage: node test/compat/compare.ts [--spool URL] (--opencode URL | --opencode-captures FILE) [--dir PATH] [--model prov/model] [--capture-out F] [--spool-capture-out F] [--reference-md F] [--update-doc F] [--out F] [--sse-ms N]")
+    console.error("usage: node test/compat/compare.ts [--spool URL] (--opencode URL | --opencode-captures FILE) [--dir PATH] [--model prov/model] [--capture-out F] [--spool-capture-out F] [--reference-md F] [--update-doc F] [--out F] [--sse-ms N] [--spool-password P] [--opencode-password P]")
     process.exit(2)
   }
   const [providerID, ...rest] = (args.model ?? "fakeprov/fakemodel").split("/")
@@ -812,7 +827,7 @@ async function main() {
   if (args.opencode) {
     const dir = args.dir ?? freshRepo("opencode")
     console.error(`[compare] reference ${args.opencode} dir=${dir}`)
-    ref = await runSequence(args.opencode.replace(/\/$/, ""), dir, { model, sseMs })
+    ref = await runSequence(args.opencode.replace(/\/$/, ""), dir, { model, sseMs, headers: basicAuth(args["opencode-password"]) })
     if (args["capture-out"]) {
       const file: CapturesFile = {
         about:
@@ -844,7 +859,7 @@ async function main() {
   if (!args.spool) process.exit(0) // only captures / reference listing were asked for
   const candDir = args.dir ?? freshRepo("spool")
   console.error(`[compare] candidate ${args.spool} dir=${candDir}`)
-  const cand = await runSequence(args.spool.replace(/\/$/, ""), candDir, { model, sseMs })
+  const cand = await runSequence(args.spool.replace(/\/$/, ""), candDir, { model, sseMs, headers: basicAuth(args["spool-password"]) })
   if (args["spool-capture-out"]) writeFileSync(args["spool-capture-out"], JSON.stringify({ about: "candidate run", capturedAt: new Date().toISOString(), run: anonymiseRun(cand) }, null, 2) + "\n")
 
   const { markdown, differing } = comparisonTable(cand, ref)
