@@ -1,5 +1,5 @@
 import type { GlobalEvent } from "@opencode-ai/sdk/v2/client"
-import { afterAll, beforeAll, expect, test } from "vitest"
+import { afterAll, beforeAll, expect, test, vi } from "vitest"
 import { startSpoolApp, type SpoolApp } from "../fixture/spool-app.ts"
 
 /**
@@ -44,5 +44,30 @@ test("every frame is {directory, project, payload}, server.connected is {payload
     expect(event.directory).toBe(spool.repo)
     expect(event.project).toBe(session.projectID)
     expect(Object.keys(event.payload)).toEqual(["id", "type", "properties"])
+  }
+})
+
+test("server.heartbeat is {payload} alone, as OpenCode 1.18.33 sends it every 10 s", async () => {
+  vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] })
+  try {
+    const controller = new AbortController()
+    const response = await spool.app.http.fetch(new Request("http://127.0.0.1/global/event", { signal: controller.signal }))
+    const reader = response.body!.getReader()
+    const decoder = new TextDecoder()
+    let text = ""
+    const frame = async () => {
+      while (!text.includes("\n\n")) text += decoder.decode((await reader.read()).value, { stream: true })
+      const end = text.indexOf("\n\n")
+      const block = text.slice(0, end)
+      text = text.slice(end + 2)
+      return JSON.parse(block.split("\n")[0].slice("data: ".length)) as unknown
+    }
+    expect(await frame()).toMatchObject({ payload: { type: "server.connected" } })
+    vi.advanceTimersByTime(10_000)
+    expect(await frame()).toEqual({ payload: { id: expect.stringMatching(/^evt_/), type: "server.heartbeat", properties: {} } })
+    controller.abort()
+    await reader.cancel().catch(() => {})
+  } finally {
+    vi.useRealTimers()
   }
 })
