@@ -72,13 +72,18 @@ describe("spool CLI output", () => {
   test("session ids: a unique prefix (with or without ses_) or a slug works everywhere; a typo gets 'did you mean'", async () => {
     const listed = { id: sessionID, slug }
     const typo = listed.slug.replace(/.$/, (last) => (last === "x" ? "y" : "x"))
-    const [bySlug, byPrefix, stats, exported, missed] = await Promise.all([
+    const [bySlug, byPrefix, stats, exported, missed, forced, noColor] = await Promise.all([
       cli.run(["session", "show", listed.slug]),
       cli.run(["session", "show", sessionID.slice(4, 16)]),
       cli.run(["stats", sessionID.slice(0, 16), "--json"]),
       cli.run(["export", listed.slug]),
       cli.run(["session", "show", typo]),
+      cli.run(["session", "list"], { env: { FORCE_COLOR: "1" } }),
+      cli.run(["session", "list"], { env: { FORCE_COLOR: "1", NO_COLOR: "1" } }),
     ])
+    // Colour only when asked for (or on a terminal), and NO_COLOR wins.
+    expect(forced.stdout).toContain(`${sessionID}  \x1b[36m${slug}\x1b[39m  \x1b[2m`)
+    expect(noColor.stdout).toMatch(new RegExp(`^${sessionID}  ${slug}  \\d{4}-`))
     expect(bySlug.code).toBe(0)
     expect(bySlug.stdout).toContain(`${sessionID}  ${listed.slug}\n`)
     expect(byPrefix.stdout).toBe(bySlug.stdout)
