@@ -181,6 +181,9 @@ describe("routes OpenCode's TUI asks for", () => {
     const all = await get("/find/file?query=")
     expect(all.slice(0, 2)).toEqual(["src/", "src/deep/"])
     expect((await spool.fetch("/find/file?query=x&limit=0")).status).toBe(400)
+    const missing = await spool.fetch("/api/fs/find?query=x&directory=%2Fno%2Fsuch%2Fdir")
+    expect(missing.status).toBe(400)
+    expect(((await missing.json()) as any).data.message).toBe("Not a directory: /no/such/dir")
   })
 
   test("POST /session/:id/shell runs the command in the session directory and records it as OpenCode does", async () => {

@@ -1,5 +1,6 @@
 import fuzzysort from "fuzzysort"
 import { Hono } from "hono"
+import fs from "node:fs/promises"
 import { z } from "zod"
 import type { ProjectCache } from "../../session/index.ts"
 import { walkFiles } from "../../tool/walk.ts"
@@ -51,7 +52,10 @@ export function createPathSearch() {
   }
 }
 
+/** @throws BadRequestError when `directory` is not an existing directory. */
 async function list(directory: string): Promise<FoundPath[]> {
+  const stat = await fs.stat(directory).catch(() => undefined)
+  if (!stat?.isDirectory()) throw new BadRequestError({ message: `Not a directory: ${directory}`, kind: "Query" })
   const files: FoundPath[] = []
   const directories = new Set<string>()
   for await (const file of walkFiles({ root: directory, confine: directory, maxFiles: MAX_FILES })) {
@@ -75,7 +79,7 @@ const FindQuery = z.object({
  * File search routes (OpenCode 1.18): `GET /find/file?query=&dirs=&type=&limit=` → `["src/app.ts",
  * "src/", …]` and the TUI's `@` mention search `GET /api/fs/find?query=&limit=` → `{location,
  * data: [{path, type}]}`. Both search the request directory (see `createPathSearch`). 400 for a bad
- * `limit` or `type`.
+ * `limit` or `type`, or a directory that does not exist.
  */
 export function findRoutes(deps: { cwd: string; projects: ProjectCache }) {
   const app = new Hono()
