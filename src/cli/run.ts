@@ -39,7 +39,9 @@ export function registerRun(program: Command) {
     .option("-m, --model <provider/model>", "model to use (default: the session's, config, then SPOOL_MODEL)", modelOption)
     .option("--dir <path>", "working directory of the session", process.cwd())
     .action(async (words: string[], options: { session?: string; model?: string; dir: string }) => {
-      const text = words.length === 1 && words[0] === "-" ? (await readStream(process.stdin)).trim() : words.join(" ")
+      const fromStdin = words.length === 1 && words[0] === "-"
+      if (fromStdin && process.stdin.isTTY) process.stderr.write("reading the prompt from stdin; end it with Ctrl-D\n")
+      const text = fromStdin ? (await readStream(process.stdin)).trim() : words.join(" ")
       if (text === "") {
         process.stderr.write("error: the prompt is empty\n")
         process.exit(1)
