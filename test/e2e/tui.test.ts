@@ -100,21 +100,23 @@ describe.skipIf(!OPENCODE || !TMUX)("OpenCode's TUI against Spool", () => {
     press("Enter")
     await showing(/Streamed answer ZEBRA42/)
 
-    // `@` mentions: the file search route fills the completion list.
-    type("@READ")
-    await showing(/README\.md/)
-    press("Escape")
-    press("BSpace", "BSpace", "BSpace", "BSpace", "BSpace")
-
-    // `!` shell mode: POST /session/:id/shell runs the command in the session directory, no model call.
+    // `!` shell mode (the input is empty after a turn): POST /session/:id/shell runs the command in the session directory, no model call.
     const requests = llm.requests.length
     type("!")
+    await new Promise((resolve) => setTimeout(resolve, 300)) // the input switches to shell mode
     type("echo SHELL$((6*7))")
     press("Enter")
     await showing(/SHELL42/)
     const shell = await until(async () => (await messages()).flatMap((message) => message.parts).find((part) => part.type === "tool" && part.state.input.command === "echo SHELL$((6*7))" && part.state.status === "completed"), "the shell command recorded")
     expect(shell.state.output).toContain("SHELL42")
     expect(llm.requests.length).toBe(requests)
+
+    // `@` mentions: the file search route fills the completion list.
+    type("@READ")
+    await showing(/README\.md/)
+    press("Escape")
+    // Whatever is left in the input only prefixes the next prompt (the fake LLM answers in script order).
+    press("BSpace", "BSpace", "BSpace", "BSpace", "BSpace")
 
     // A bash call under `permission: {bash: "ask"}`: the TUI's approval dialog, Enter = "Allow once",
     // the reply reaches Spool and the command runs.
