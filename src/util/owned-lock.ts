@@ -64,9 +64,11 @@ export async function lockOwned(key: string, options: OwnedLockOptions): Promise
       // proper-lockfile's own retries would retry every error: a full disk (ENOSPC on mkdir) or a
       // read-only file system would then look like a lock held for the whole wait.
       if ((error as { code?: unknown }).code !== "ELOCKED") throw error
-      const delay = Math.min(wait.minTimeout * wait.factor ** attempt, wait.maxTimeout)
+      // The last wait is shortened to end at `maxRetryTime`, so the lock is tried once more then.
+      const remaining = wait.maxRetryTime - (Date.now() - started)
+      const delay = Math.min(wait.minTimeout * wait.factor ** attempt, wait.maxTimeout, remaining)
       const outOfTries = !wait.forever && attempt >= wait.retries
-      if (outOfTries || Date.now() - started + delay > wait.maxRetryTime) throw error
+      if (outOfTries || remaining <= 0) throw error
       await new Promise((resolve) => setTimeout(resolve, delay))
     }
   }
