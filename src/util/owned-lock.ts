@@ -15,9 +15,24 @@ export interface OwnedLockOptions {
    * `{retries?, forever?, factor?, minTimeout?, maxTimeout?, maxRetryTime?}`, times in ms). Only
    * "held" (`ELOCKED`) is retried; any other error (ENOSPC, EROFS, EACCES) rejects at once.
    */
-  retries: lockfile.LockOptions["retries"]
+  retries: number | LockRetries
   /** Called when the lock is lost while held (proper-lockfile's `onCompromised`; its default throws). */
   onCompromised?: (error: Error) => void
+}
+
+/** How long to wait for a held lock (the `retry` package's options, as proper-lockfile takes them); times in ms. */
+export interface LockRetries {
+  /** Retries before giving up (default 10), unless `forever`. */
+  retries?: number
+  forever?: boolean
+  /** Growth of the wait between tries (default 2). */
+  factor?: number
+  /** First wait (default 1000 ms). */
+  minTimeout?: number
+  /** Longest wait (default unbounded). */
+  maxTimeout?: number
+  /** Total time after which the last try is made (default unbounded). */
+  maxRetryTime?: number
 }
 
 /** Who holds a lock: stored as `owner.json` inside the lock directory. */
@@ -75,8 +90,8 @@ export async function lockOwned(key: string, options: OwnedLockOptions): Promise
 }
 
 /** proper-lockfile's `retries` option (a count or an options object) with its defaults filled in. */
-function retryPolicy(retries: lockfile.LockOptions["retries"]) {
-  const given = typeof retries === "number" ? { retries } : (retries ?? { retries: 0 })
+function retryPolicy(retries: number | LockRetries) {
+  const given: LockRetries = typeof retries === "number" ? { retries } : retries
   return {
     retries: given.retries ?? 10,
     forever: given.forever ?? false,
