@@ -23,7 +23,9 @@ const INTERRUPTED_EXIT_CODE = 130
  *
  * A tool call the permission rules say to ask about is asked in the terminal (once / always / reject), or
  * refused when stdin is not a terminal (see `startTerminalApprover`). `--session` takes an id, a unique id
- * prefix or a slug (`resolveSessionID`).
+ * prefix or a slug (`resolveSessionID`). A `--session` whose directory no longer exists (moved, deleted,
+ * imported from another machine) continues in the `--dir` given on the command line (the session moves
+ * there, see `SessionService.continueIn`); without an explicit `--dir` the run is refused with a hint.
  *
  * Exits 1 when the turn ends with an error or the session does not exist. A run that fails before its
  * first step produced anything (no model, bad credentials, provider unreachable) deletes the session it
@@ -37,8 +39,10 @@ export function registerRun(program: Command) {
     .argument("<prompt...>", "the prompt ('-' reads it from stdin)")
     .option("-s, --session <id>", "continue this session (id, unique id prefix or slug) instead of creating one")
     .option("-m, --model <provider/model>", "model to use (default: the session's, config, then SPOOL_MODEL)", modelOption)
-    .option("--dir <path>", "working directory of the session", process.cwd())
-    .action(async (words: string[], options: { session?: string; model?: string; dir: string }) => {
+    .option("--dir <path>", "working directory of a new session; with --session, where one whose directory is gone continues", process.cwd())
+    .action(async (words: string[], options: { session?: string; model?: string; dir: string }, command: Command) => {
+      // `--dir` given on the command line (not the cwd default) is where a session whose directory is gone continues.
+      const continueIn = command.getOptionValueSource("dir") === "cli" ? { directory: resolve(options.dir) } : {}
       const fromStdin = words.length === 1 && words[0] === "-"
       if (fromStdin && process.stdin.isTTY) process.stderr.write("reading the prompt from stdin; end it with Ctrl-D\n")
       const text = fromStdin ? (await readStream(process.stdin)).trim() : words.join(" ")
@@ -73,7 +77,7 @@ export function registerRun(program: Command) {
         // Tool calls the rules say to ask about: a terminal prompt, or a refusal when stdin is not a terminal.
         const stopApprover = startTerminalApprover(app, id)
         try {
-          result = await app.prompts.prompt(id, { parts: [{ type: "text", text }], model: parseModel(options.model) })
+          result = await app.prompts.prompt(id, { parts: [{ type: "text", text }], model: parseModel(options.model) }, continueIn)
         } finally {
           unsubscribe()
           stopApprover()
