@@ -79,7 +79,7 @@ export async function createApp(options: AppOptions = {}) {
   // Revert and delete-message refuse busy sessions; the prompt runner (built below) knows. The closure
   // breaks the construction cycle.
   let busy: (sessionID: string) => boolean = () => false
-  const sessions = createSessionService({ writer, projects, busy: (sessionID) => busy(sessionID), version: VERSION })
+  const sessions = createSessionService({ writer, projects, busy: (sessionID) => busy(sessionID), version: VERSION, config: () => config })
   const snapshots = createSnapshotRegistry({ dataDir, enabled: config.snapshot?.enabled, maxFileBytes: config.snapshot?.maxFileBytes })
   // Read records in the database: shared by every process on the data dir and kept across restarts.
   const files = createFileGuardRegistry({ lockDir: join(dataDir, "locks"), store: createReadRecordStore(db) })
@@ -158,7 +158,7 @@ export async function createApp(options: AppOptions = {}) {
     /** Imports sessions of other tools (see `importer/run.ts`); parsers are passed in to keep them lazy. */
     async importSessions(inputs: ImportInput[], options: Pick<ImportOptions, "force" | "onProgress" | "parsers">) {
       const { runImport } = await import("./importer/run.ts")
-      return runImport({ db, projects, version: VERSION, inputs, ...options })
+      return runImport({ db, projects, version: VERSION, inputs, config, ...options })
     },
     /** Prunes snapshot trees no session references and deletes orphaned stores. */
     gc,

@@ -1,7 +1,9 @@
 import type { Command } from "commander"
 import { resolve } from "node:path"
+import type { App } from "../app.ts"
 import type { SessionInfo, WithParts } from "../session/index.ts"
 import { colorsFor, type Colors } from "./colors.ts"
+import { costCell } from "./stats.ts"
 import { excerpt, outcomeSuffix, toolInputSummary, toolOutcome, toolOutputText, EXCERPT_LINES, EXCERPT_WIDTH } from "./tool-summary.ts"
 import { positiveIntegerOption, sessionIDFrom, withApp } from "./util.ts"
 
@@ -27,7 +29,7 @@ export function registerSession(program: Command) {
         if (options.json) process.stdout.write(JSON.stringify(page.items, null, 2) + "\n")
         else {
           const colors = colorsFor(process.stdout)
-          for (const info of page.items) process.stdout.write(listLine(info, colors, options.all === true) + "\n")
+          for (const info of page.items) process.stdout.write(listLine(info, await costOf(app, info), colors, options.all === true) + "\n")
         }
       }),
     )
@@ -62,9 +64,23 @@ export function registerSession(program: Command) {
 }
 
 /** `ses_…  brave-otter  2026-…Z  $0.0123  Title` (with `--all`, the directory after the title). */
-function listLine(info: SessionInfo, colors: Colors, withDirectory: boolean): string {
-  const line = `${info.id}  ${colors.cyan(info.slug)}  ${colors.dim(new Date(info.time.updated).toISOString())}  $${(info.cost ?? 0).toFixed(4)}  ${info.title}`
+function listLine(info: SessionInfo, cost: string, colors: Colors, withDirectory: boolean): string {
+  const line = `${info.id}  ${colors.cyan(info.slug)}  ${colors.dim(new Date(info.time.updated).toISOString())}  ${cost}  ${info.title}`
   return withDirectory ? `${line}  ${colors.dim(`(${info.directory})`)}` : line
+}
+
+/**
+ * A session's cost for the list, as `spool stats` tells it (`costCell`): `$0.0123`; `unpriced` when every
+ * step used a model with no known price (in config or the bundled catalogue), so its recorded $0 means
+ * "unknown"; `$0.0123+?` when only some did. A session that used no tokens costs `$0.0000` without
+ * reading its steps.
+ */
+async function costOf(app: App, info: SessionInfo): Promise<string> {
+  const tokens = info.tokens
+  if (tokens && tokens.input + tokens.output + tokens.reasoning + tokens.cache.read + tokens.cache.write <= 0) return `$${(info.cost ?? 0).toFixed(4)}`
+  const { total } = await app.sessions.stats(info.id)
+  const cell = costCell(total.cost, total.unpricedSteps, total.steps)
+  return cell === "unpriced" ? cell : `$${cell}`
 }
 
 /**

@@ -103,7 +103,7 @@ export function unpricedWarning(models: string[], unpricedSteps: number, steps: 
   const plural = models.length === 1 ? "model" : "models"
   const slash = models[0].indexOf("/")
   const key = models.length === 1 && slash > 0 ? `provider.${models[0].slice(0, slash)}.models.${models[0].slice(slash + 1)}.cost` : "provider.<id>.models.<model>.cost"
-  return `warning: no price for ${unpricedSteps} of ${steps} steps (${plural} ${models.join(", ")}): their cost is not counted; set ${key} in spool.json to price new turns (0 for a free model), and \`spool import --force\` re-prices imported sessions from the bundled catalogue\n`
+  return `warning: no price for ${unpricedSteps} of ${steps} steps (${plural} ${models.join(", ")}): their cost is not counted; set ${key} in spool.json to price new turns (0 for a free model); \`spool import --force\` then re-prices imported sessions\n`
 }
 
 function warnUnpriced(models: string[], unpricedSteps: number, steps: number) {

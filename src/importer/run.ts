@@ -1,6 +1,7 @@
 import { readdir, stat } from "node:fs/promises"
 import { join } from "node:path"
 import type { Kysely } from "kysely"
+import type { Config } from "../config/index.ts"
 import type { ProjectCache } from "../session/projects.ts"
 import type { Database } from "../storage/index.ts"
 import type { ImportInput } from "./discover.ts"
@@ -28,6 +29,8 @@ export interface ImportOptions {
   inputs: ImportInput[]
   /** Re-read files even when unchanged. */
   force?: boolean
+  /** Config whose `provider.<id>.models.<model>.cost` prices steps that carry no cost (over the catalogue's). */
+  config?: Pick<Config, "provider">
   /** Called with bytes done / total over all files, and the current file. */
   onProgress?(done: number, total: number, file: string): void
 }
@@ -67,7 +70,7 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
         else if (item.type === "progress") options.onProgress?.(doneBytes + Math.min(item.bytes, file.size), totalBytes, file.path)
         else {
           try {
-            const result = await storeImported(options.db, options.projects, options.version, item.session)
+            const result = await storeImported(options.db, options.projects, options.version, item.session, { config: options.config })
             sessions++
             if (result.created) summary.sessions.created++
             else summary.sessions.updated++

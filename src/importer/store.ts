@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs"
 import type { Kysely } from "kysely"
-import { modelInfo, stepCost } from "../provider/index.ts"
+import type { Config } from "../config/index.ts"
+import { knownPrice, modelInfo, stepCost, type ModelInfo } from "../provider/index.ts"
 import type { ProjectCache } from "../session/projects.ts"
 import { repository } from "../session/repository.ts"
 import type { Part, SessionInfo } from "../session/schema.ts"
@@ -24,9 +25,16 @@ export interface StoreResult {
  * session's token and cost totals (over every step stored for it, not just this input's). Existing sessions keep Spool-side edits (title, archive, metadata
  * other than `import`).
  */
-export async function storeImported(db: Kysely<Database>, projects: ProjectCache, version: string, imported: ImportedSession): Promise<StoreResult> {
+export async function storeImported(
+  db: Kysely<Database>,
+  projects: ProjectCache,
+  version: string,
+  imported: ImportedSession,
+  /** `config.provider.<id>.models.<model>.cost` prices win over the catalogue's (see `priceMessage`). */
+  options: { config?: Pick<Config, "provider"> } = {},
+): Promise<StoreResult> {
   const project = existsSync(imported.info.directory) ? await projects.resolve(imported.info.directory).catch(() => undefined) : undefined
-  const messages = imported.messages.map(priceMessage)
+  const messages = imported.messages.map((message) => priceMessage(message, options.config))
   const parts = messages.flatMap((message) => message.parts)
   return db.transaction().execute(async (trx) => {
     const existing = await repository.getSession(trx, imported.info.id)
@@ -71,19 +79,22 @@ export async function storeImported(db: Kysely<Database>, projects: ProjectCache
 type ImportedMessage = ImportedSession["messages"][number]
 
 /**
- * Prices an assistant message's steps that carry no recorded cost from the bundled catalogue
+ * Prices an assistant message's steps that carry no recorded cost: from config when it prices the model
+ * (`provider.<id>.models.<model>.cost`, as live turns are priced; cache prices it leaves out are the
+ * catalogue's, see `knownPrice`), else from the bundled catalogue
  * (`modelInfo`: `@pydantic/genai-prices`, prices in force at the message's time, the catalogue's
  * provider picked by the message's `providerID`), with 1-hour cache writes at their own price when
  * the source recorded the split (Anthropic usage `cache_creation.ephemeral_1h_input_tokens`, kept by
  * the Claude Code importer in `metadata.usage`). The message's own `cost`, when the source recorded
- * none, becomes the sum of its steps'. A model the catalogue does not price keeps `cost: 0`: the
+ * none, becomes the sum of its steps'. A model neither prices keeps `cost: 0`: the
  * stats flag such steps as unpriced (`sessionStats`, `usageReport`). Recorded costs (Claude Code
  * `costUSD`, OpenCode's own) are kept as they are.
  */
-function priceMessage(message: ImportedMessage): ImportedMessage {
+function priceMessage(message: ImportedMessage, config: Pick<Config, "provider"> | undefined): ImportedMessage {
   const info = message.info
   if (info.role !== "assistant") return message
-  const model = modelInfo(info.modelID, info.providerID, info.time.created)
+  const configured = config?.provider?.[info.providerID]?.models?.[info.modelID]?.cost !== undefined
+  const model: ModelInfo = configured ? { cost: knownPrice(info.providerID, info.modelID, config) } : modelInfo(info.modelID, info.providerID, info.time.created)
   if (!model.cost) return message
   let added = 0
   const parts = message.parts.map((part): Part => {

@@ -1,4 +1,5 @@
 import { resolve } from "node:path"
+import type { Config } from "../config/index.ts"
 import { createId } from "../id/index.ts"
 import { NotFoundError, SessionBusyError } from "../util/named-error.ts"
 import type { SessionCreateInput, SessionUpdateInput } from "./input-schema.ts"
@@ -18,6 +19,11 @@ export interface SessionServiceDeps {
   busy(sessionID: string): boolean
   /** Version string stamped on new sessions (`Session.version`). */
   version: string
+  /**
+   * The current config (re-read on reload): its `provider.<id>.models.<model>.cost` prices count in
+   * `stats` beside the bundled catalogue's, so a model priced only in config is not reported unpriced.
+   */
+  config?: () => Pick<Config, "provider">
 }
 
 /** Options of `list`, in API terms (see `SessionListFilter`). */
@@ -264,10 +270,13 @@ export function createSessionService(deps: SessionServiceDeps) {
     await writer.refreshUsage(id)
   }
 
-  /** Per-step and per-session tokens, cost and cache efficiency. @throws NotFoundError */
+  /**
+   * Per-step and per-session tokens, cost and cache efficiency; steps are told unpriced against config
+   * prices and the catalogue's (see `sessionStats`). @throws NotFoundError
+   */
   async function stats(id: string): Promise<SessionStats> {
     await get(id)
-    return sessionStats(db, id)
+    return sessionStats(db, id, { config: deps.config?.() })
   }
 
   async function todos(id: string): Promise<Todo[]> {

@@ -19,7 +19,7 @@ const CODEX = fileURLToPath(new URL("../fixtures/transcripts/codex/", import.met
 const exec = promisify(execFile)
 
 interface Stats {
-  steps: Array<{ modelID: string; cost: number; unpriced: boolean }>
+  steps: Array<{ modelID: string; cost: number; unpriced: boolean; tokens: { input: number; output: number; reasoning: number; cache: { read: number; write: number } } }>
   total: { steps: number; cost: number; unpricedSteps: number }
   unpriced: string[]
 }
@@ -57,9 +57,41 @@ describe("GET /session/:id/stats: unpriced steps of a native turn", () => {
   })
 })
 
+describe("GET /session/:id/stats: config prices count", () => {
+  let llm: FakeLLM
+  let spool: SpoolApp
+  beforeAll(async () => {
+    llm = await startFakeLLM()
+    // The server directory's spool.json prices the model the catalogue does not know (free, a local model).
+    const config = { provider: { anthropic: { models: { "claude-imaginary-9": { cost: { input: 0, output: 0 } } } } } }
+    spool = await startSpoolApp({ llm, files: { "README.md": "# test\n", "spool.json": JSON.stringify(config) } })
+  })
+  afterAll(async () => {
+    await spool?.close()
+    await llm?.close()
+  })
+
+  test("a model priced only in config (free) is not flagged unpriced", async () => {
+    const client = spool.client()
+    const id = (await client.session.create({ title: "configured model" })).data!.id
+    llm.script({ text: "hi", usage: { input: 1200, output: 30 } })
+    await client.session.prompt({ sessionID: id, model: { providerID: "anthropic", modelID: "claude-imaginary-9" }, parts: [{ type: "text", text: "hello" }] })
+    const stats = (await (await spool.fetch(`/session/${id}/stats`)).json()) as Stats
+    expect(stats.steps).toMatchObject([{ modelID: "claude-imaginary-9", cost: 0, unpriced: false }])
+    expect(stats.total).toMatchObject({ steps: 1, cost: 0, unpricedSteps: 0 })
+    expect(stats.unpriced).toEqual([])
+  })
+})
+
 describe("spool stats: unpriced models named, never $0.0000", () => {
   let data: TempDir
   let env: NodeJS.ProcessEnv
+  let knownID = ""
+  let unknownID = ""
+  const sessionIDOf = async (file: string) => {
+    for await (const item of parseCodex(file)) if (item.type === "session") return item.session.info.id
+    throw new Error(`no session in ${file}`)
+  }
   const spool = async (...args: string[]) => {
     const { stdout, stderr } = await exec(process.execPath, [MAIN, ...args], { env, cwd: data.path })
     return { stdout, stderr }
@@ -74,6 +106,8 @@ describe("spool stats: unpriced models named, never $0.0000", () => {
     writeFileSync(join(data.path, "known.jsonl"), source)
     writeFileSync(join(data.path, "unknown.jsonl"), source.replaceAll("gpt-5.3-codex", "gpt-9-imaginary").replaceAll("019c8bfe-ec25", "019c8bfe-ffff"))
     await spool("import", "--json", "--from", "codex", join(data.path, "known.jsonl"), join(data.path, "unknown.jsonl"))
+    knownID = await sessionIDOf(join(data.path, "known.jsonl"))
+    unknownID = await sessionIDOf(join(data.path, "unknown.jsonl"))
   })
   afterAll(() => data?.cleanup())
 
@@ -87,9 +121,17 @@ describe("spool stats: unpriced models named, never $0.0000", () => {
     expect(stderr).toMatch(/^warning: no price for \d+ of \d+ steps \(model openai\/gpt-9-imaginary\): their cost is not counted; set provider\.openai\.models\.gpt-9-imaginary\.cost in spool\.json/m)
   })
 
+  test("spool session list --all: `unpriced` for the unknown model's session, its cost for the priced one", async () => {
+    const { stdout } = await spool("session", "list", "--all")
+    const lines = stdout.trim().split("\n")
+    expect(lines).toHaveLength(2)
+    expect(lines.find((line) => line.startsWith(unknownID))).toMatch(/Z {2}unpriced {2}/)
+    expect(lines.find((line) => line.startsWith(knownID))).toMatch(/Z {2}\$0\.1617 {2}/)
+    expect(stdout).not.toContain("$0.0000")
+  })
+
   test("one session, --json: every step flagged and the model listed; the warning still on stderr", async () => {
-    let id = ""
-    for await (const item of parseCodex(join(data.path, "unknown.jsonl"))) if (item.type === "session") id = item.session.info.id
+    const id = unknownID
     const { stdout, stderr } = await spool("stats", "--json", id)
     const stats = JSON.parse(stdout) as Stats
     expect(stats.steps.length).toBeGreaterThan(0)
@@ -104,5 +146,23 @@ describe("spool stats: unpriced models named, never $0.0000", () => {
     expect(configured.stdout).toMatch(/^total .* 0\.0000 /m)
     expect(configured.stderr).not.toContain("warning")
     expect(configured.stdout).not.toContain("unpriced")
+  })
+
+  test("a price set in config for an imported model: `spool import --force` prices its steps with it", async () => {
+    const cost = { input: 2, output: 8, cache_read: 0.5, cache_write: 2.5 }
+    writeFileSync(join(data.path, "spool.json"), JSON.stringify({ provider: { openai: { models: { "gpt-9-imaginary": { cost } } } } }))
+    // Recorded $0 with a non-zero price known now: still unpriced until re-imported.
+    const before = JSON.parse((await spool("stats", "--json", unknownID)).stdout) as Stats
+    expect(before.total.unpricedSteps).toBe(before.steps.length)
+
+    await spool("import", "--json", "--force", "--from", "codex", join(data.path, "unknown.jsonl"))
+    const after = JSON.parse((await spool("stats", "--json", unknownID)).stdout) as Stats
+    expect(after.unpriced).toEqual([])
+    expect(after.total.unpricedSteps).toBe(0)
+    const expected = after.steps.reduce((sum, { tokens }) => sum + (tokens.input * cost.input + (tokens.output + tokens.reasoning) * cost.output + tokens.cache.read * cost.cache_read + tokens.cache.write * cost.cache_write) / 1e6, 0)
+    expect(expected).toBeGreaterThan(0)
+    expect(after.total.cost).toBeCloseTo(expected, 10)
+    const list = await spool("session", "list", "--all")
+    expect(list.stdout.split("\n").find((line) => line.startsWith(unknownID))).toContain(`$${expected.toFixed(4)}`)
   })
 })
