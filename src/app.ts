@@ -17,6 +17,7 @@ import {
   createReadRecordStore,
   createReverter,
   createSnapshotRegistry,
+  createSessionQueries,
   createSessionService,
   createStatusMap,
   createWriter,
@@ -136,7 +137,9 @@ export async function createApp(options: AppOptions = {}) {
   // Revert and delete-message also refuse a session while a `!` command runs in it.
   busy = (sessionID) => prompts.busy(sessionID) || shell.busy(sessionID)
   const tui = { config: () => config, env, defaultModel, projects, dataDir, configDir: configDirectory(env), shell }
-  const http = createServer({ sessions, prompts, reverter, status, bus, log, cwd, version: VERSION, access, credentials: auth, permissions, tui })
+  // Read-only queries across sessions and projects for the web UI (cross-project list, search, usage).
+  const queries = createSessionQueries({ db, config: () => config })
+  const http = createServer({ sessions, prompts, reverter, status, bus, log, cwd, version: VERSION, access, credentials: auth, permissions, tui, queries })
   const gc = () => collectGarbage({ db, dataDir, snapshots, projects, log })
 
   let listening: ServerType | undefined

@@ -3,7 +3,7 @@ import { describeRoute, openAPIRouteHandler, resolver } from "hono-openapi"
 import { z } from "zod"
 import type { Bus } from "../bus/index.ts"
 import { configJsonSchema } from "../config/index.ts"
-import type { PromptRunner, Reverter, SessionService, StatusMap } from "../session/index.ts"
+import type { PromptRunner, Reverter, SessionQueries, SessionService, StatusMap } from "../session/index.ts"
 import type { Logger } from "../util/log.ts"
 import { NotFoundError } from "../util/named-error.ts"
 import { errorHandler } from "./errors.ts"
@@ -22,6 +22,7 @@ import { miscRoutes } from "./routes/misc.ts"
 import { projectRoutes } from "./routes/project.ts"
 import { providerRoutes } from "./routes/provider.ts"
 import { shellRoutes } from "./routes/shell.ts"
+import { sessionAllRoutes } from "./routes/session-all.ts"
 import {
   authGuard,
   bodySizeLimit,
@@ -53,6 +54,8 @@ export interface ServerDeps {
   credentials?: Credentials
   /** What the routes OpenCode's TUI needs besides sessions read (config, providers, agents, project, find, shell); absent = those routes are absent. */
   tui?: TuiDeps
+  /** Read-only queries across sessions for the web UI (cross-project list, search, usage); absent = those routes are absent. */
+  queries?: SessionQueries
 }
 
 /** Dependencies of the routes OpenCode's TUI asks for at start and per feature (`/config`, `/provider`, `/agent`, `/path`, `/find/file`, `/session/:id/shell` …). */
@@ -116,6 +119,10 @@ export function createServer(deps: ServerDeps): Hono {
     // Before the session routes: their `/session/:id/*` catch-all answers 404.
     app.route("/", commandRoutes({ prompts: deps.prompts, sessions: deps.sessions }))
     app.route("/", shellRoutes({ shell: tui.shell }))
+  }
+  // Before the session routes (their `/session/:id/*` catch-all answers 404).
+  if (deps.queries) {
+    app.route("/", sessionAllRoutes({ queries: deps.queries, cwd: deps.cwd }))
   }
   // `POST /session/:id/abort` also stops a running `!` command (OpenCode's abort cancels shell commands too).
   const shell = deps.tui?.shell

@@ -16,3 +16,5 @@ export { chooseCachePlan, createPrefixTracker, type CacheDecision, type PrefixTr
 export { cacheEfficiency, sessionStats, type SessionStats, type StepStats } from "./stats.ts"
 export { INIT_PROMPT } from "./init-prompt.ts"
 export { usageReport, type UsageFilter, type UsageRow } from "./usage-report.ts"
+export { createSessionQueries, type SessionQueries } from "./queries.ts"
+export * from "./query-schema.ts"

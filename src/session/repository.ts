@@ -127,6 +127,58 @@ export const repository = {
   },
 
   /**
+   * Parts whose indexed text (see migration 0002: text, reasoning, a tool's name/input/output) matches
+   * the FTS5 query `match` (build it with `ftsQuery`), with the FTS5 snippet around the match (matched
+   * words between `open` and `close`, `…` where text was cut, about `tokens` words) and what the hit
+   * needs to be shown: its session's title, directory and project, its message's creation time. Order:
+   * `rank` (best first) or `message` (message time, then part creation: the reading order of a session).
+   * `directory` is an exact match on the session's directory; archived sessions only with `archived`.
+   */
+  async searchParts(
+    db: Executor,
+    filter: { match: string; sessionID?: string; projectID?: string; directory?: string; archived?: boolean; limit: number; order: "rank" | "message"; open: string; close: string; tokens: number },
+  ): Promise<Array<{ sessionID: string; messageID: string; partID: string; partType: string; title: string; directory: string; projectID: string; time: number; snippet: string }>> {
+    const conditions = [sql`part_fts match ${filter.match}`]
+    if (filter.sessionID !== undefined) conditions.push(sql`part_fts.session_id = ${filter.sessionID}`)
+    if (filter.projectID !== undefined) conditions.push(sql`session.project_id = ${filter.projectID}`)
+    if (filter.directory !== undefined) conditions.push(sql`session.directory = ${filter.directory}`)
+    if (!filter.archived) conditions.push(sql`session.time_archived is null`)
+    const order = filter.order === "rank" ? sql`part_fts.rank, part.id` : sql`message.time_created, message.id, part.time_created, part.id`
+    const { rows } = await sql<{ session_id: string; message_id: string; part_id: string; part_type: string; title: string; directory: string; project_id: string; time: number; snippet: string }>`
+      select part_fts.session_id, part_fts.message_id, part.id as part_id, part.type as part_type, session.title, session.directory, session.project_id,
+        message.time_created as time, snippet(part_fts, 0, ${filter.open}, ${filter.close}, '…', ${filter.tokens}) as snippet
+      from part_fts
+        join part on part.rowid = part_fts.rowid
+        join session on session.id = part_fts.session_id
+        join message on message.id = part_fts.message_id
+      where ${sql.join(conditions, sql` and `)}
+      order by ${order}
+      limit ${filter.limit}`.execute(db)
+    return rows.map((row) => ({
+      sessionID: row.session_id,
+      messageID: row.message_id,
+      partID: row.part_id,
+      partType: row.part_type,
+      title: row.title,
+      directory: row.directory,
+      projectID: row.project_id,
+      time: Number(row.time),
+      snippet: row.snippet,
+    }))
+  },
+
+  /** `{id, worktree}` of the given projects that are in the project table. */
+  async projectSummaries(db: Executor, ids: string[]): Promise<Map<string, { id: string; worktree: string }>> {
+    const result = new Map<string, { id: string; worktree: string }>()
+    const unique = [...new Set(ids)]
+    for (let offset = 0; offset < unique.length; offset += 500) {
+      const rows = await db.selectFrom("project").select(["id", "worktree"]).where("id", "in", unique.slice(offset, offset + 500)).execute()
+      for (const row of rows) result.set(row.id, { id: row.id, worktree: row.worktree })
+    }
+    return result
+  },
+
+  /**
    * The id, slug, title and directory of every session (archived included), newest first: what a
    * short reference typed on the command line (an id prefix, a slug) is matched against, and what
    * "did you mean" suggests from (see `src/cli/resolve-session.ts`).

@@ -1,0 +1,25 @@
+import type { Kysely } from "kysely"
+import type { Config } from "../config/index.ts"
+import type { Database } from "../storage/index.ts"
+import { listAllSessions, type GlobalListOptions } from "./global-list.ts"
+
+/** What the read-only cross-session queries need: the database and the current config (prices). */
+export interface SessionQueriesDeps {
+  db: Kysely<Database>
+  /** The current config (re-read on reload); its `provider.<id>.models.<model>.cost` prices count in usage reports. */
+  config?: () => Pick<Config, "provider">
+}
+
+/**
+ * Read-only queries across sessions and projects that the web UI asks for (issue 10), bound to one
+ * database: the cross-project session list. Nothing here writes.
+ */
+export function createSessionQueries(deps: SessionQueriesDeps) {
+  const { db } = deps
+  return {
+    /** See `listAllSessions`. */
+    listAll: (options: GlobalListOptions) => listAllSessions(db, options),
+  }
+}
+
+export type SessionQueries = ReturnType<typeof createSessionQueries>
