@@ -22,6 +22,7 @@ import { miscRoutes } from "./routes/misc.ts"
 import { projectRoutes } from "./routes/project.ts"
 import { providerRoutes } from "./routes/provider.ts"
 import { shellRoutes } from "./routes/shell.ts"
+import { searchRoutes } from "./routes/search.ts"
 import { sessionAllRoutes } from "./routes/session-all.ts"
 import {
   authGuard,
@@ -123,6 +124,7 @@ export function createServer(deps: ServerDeps): Hono {
   // Before the session routes (their `/session/:id/*` catch-all answers 404).
   if (deps.queries) {
     app.route("/", sessionAllRoutes({ queries: deps.queries, cwd: deps.cwd }))
+    app.route("/", searchRoutes({ queries: deps.queries, cwd: deps.cwd }))
   }
   // `POST /session/:id/abort` also stops a running `!` command (OpenCode's abort cancels shell commands too).
   const shell = deps.tui?.shell

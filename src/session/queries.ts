@@ -1,6 +1,7 @@
 import type { Kysely } from "kysely"
 import type { Config } from "../config/index.ts"
 import type { Database } from "../storage/index.ts"
+import { searchContent, searchSession } from "./content-search.ts"
 import { listAllSessions, type GlobalListOptions } from "./global-list.ts"
 
 /** What the read-only cross-session queries need: the database and the current config (prices). */
@@ -12,13 +13,17 @@ export interface SessionQueriesDeps {
 
 /**
  * Read-only queries across sessions and projects that the web UI asks for (issue 10), bound to one
- * database: the cross-project session list. Nothing here writes.
+ * database: the cross-project session list, full-text search, find-in-session. Nothing here writes.
  */
 export function createSessionQueries(deps: SessionQueriesDeps) {
   const { db } = deps
   return {
     /** See `listAllSessions`. */
     listAll: (options: GlobalListOptions) => listAllSessions(db, options),
+    /** See `searchContent`. */
+    search: (options: Parameters<typeof searchContent>[1]) => searchContent(db, options),
+    /** See `searchSession`. @throws NotFoundError */
+    searchSession: (sessionID: string, options: { query: string; limit: number }) => searchSession(db, sessionID, options),
   }
 }
 
