@@ -51,6 +51,20 @@ describe("GET /doc query parameters", () => {
     expect(Object.keys(queryOf("get", "/permission"))).toEqual(["directory"])
   })
 
+  test("the TUI's routes: typed parameters from the schemas their handlers validate with", () => {
+    const fileSearch = queryOf("get", "/find/file")
+    expect(Object.keys(fileSearch).sort()).toEqual(["directory", "dirs", "limit", "query", "type"])
+    expect(fileSearch.limit.schema).toMatchObject({ type: "integer", minimum: 1, maximum: 1000 })
+    expect(fileSearch.type.schema.enum).toEqual(["file", "directory"])
+    expect(fileSearch.dirs.schema.enum).toEqual(["true", "false"])
+    expect(Object.keys(queryOf("get", "/api/fs/find")).sort()).toEqual(["directory", "limit", "query", "type"])
+    for (const path of ["/path", "/project", "/project/current", "/vcs", "/api/location", "/api/agent"]) expect(Object.keys(queryOf("get", path)), path).toEqual(["directory"])
+    for (const parameter of [...Object.values(fileSearch), ...Object.values(queryOf("get", "/path"))]) {
+      expect(parameter.required, parameter.name).toBe(false)
+      expect(parameter.description, parameter.name).toBeTruthy()
+    }
+  })
+
   test("route sources: each schema a handler validates the query with is the one its route documents", () => {
     const dir = join(import.meta.dirname, "../../src/server/routes")
     const documented = new Set(Object.values(document.paths).flatMap((methods) => Object.values(methods).flatMap((operation) => (operation.parameters ?? []).map((parameter) => parameter.name))))

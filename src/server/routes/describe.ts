@@ -1,11 +1,13 @@
 import { describeRoute, resolver } from "hono-openapi"
 import type { z } from "zod"
+import { queryParameters } from "../request.ts"
 import { ErrorBody } from "./doc.ts"
 
 /**
  * OpenAPI description of one of the routes OpenCode's TUI asks for (config, providers, agents,
  * project, find, shell …): its summary, tag, optional JSON body, 200 response and error statuses, and
- * the query parameters it reads (documented by name; validation happens in the handler).
+ * the query parameters it reads, derived from the zod object the handler validates with
+ * (`queryParameters`, as for every other route in `GET /doc`), so the two cannot drift.
  */
 export function describeJson(options: {
   operationId: string
@@ -13,7 +15,8 @@ export function describeJson(options: {
   tag: string
   body?: z.ZodType
   response?: z.ZodType
-  query?: Array<{ name: string; description: string; required?: boolean }>
+  /** The query schema the handler validates with (`queryParams`, or `DirectoryQuery` for `requestDirectory`). */
+  query?: z.ZodObject
   errors?: Array<400 | 404 | 409>
 }) {
   const responses: Record<string, unknown> = {
@@ -24,13 +27,8 @@ export function describeJson(options: {
     operationId: options.operationId,
     summary: options.summary,
     tags: [options.tag],
-    ...(options.query
-      ? { parameters: options.query.map((parameter) => ({ name: parameter.name, in: "query", required: parameter.required ?? false, description: parameter.description, schema: { type: "string" } })) as never }
-      : {}),
+    ...(options.query ? { parameters: queryParameters(options.query) as never } : {}),
     requestBody: options.body ? { content: { "application/json": { schema: resolver(options.body) } } } : undefined,
     responses: responses as never,
   })
 }
-
-/** The `directory` query parameter every instance route accepts (else `x-opencode-directory`, else the server's cwd). */
-export const DIRECTORY_PARAMETER = { name: "directory", description: "Instance directory (else the `x-opencode-directory` header, else the server's working directory)" }

@@ -5,8 +5,8 @@ import { z } from "zod"
 import type { ProjectCache } from "../../session/index.ts"
 import { walkFiles } from "../../tool/walk.ts"
 import { BadRequestError } from "../../util/named-error.ts"
-import { requestDirectory } from "../request.ts"
-import { DIRECTORY_PARAMETER, describeJson } from "./describe.ts"
+import { DirectoryQuery, queryParams, requestDirectory } from "../request.ts"
+import { describeJson } from "./describe.ts"
 
 /** One search result: a path relative to the directory, `/`-separated; directories end with `/`. */
 export interface FoundPath {
@@ -66,13 +66,16 @@ async function list(directory: string): Promise<FoundPath[]> {
   return [...[...directories].map((path) => ({ path, type: "directory" as const })), ...files]
 }
 
-const Limit = z.coerce.number().int().min(1).max(1000)
-const FindQuery = z.object({
-  query: z.string().default(""),
-  limit: Limit.optional(),
-  type: z.enum(["file", "directory"]).optional(),
-  dirs: z.enum(["true", "false"]).optional(),
-  directory: z.string().optional(),
+/** `GET /api/fs/find` query (the TUI's `@` search); also the base of `GET /find/file`'s. */
+const FindQuery = DirectoryQuery.extend({
+  query: z.string().default("").describe("Fuzzy pattern; empty lists directories, then files"),
+  limit: z.coerce.number().int().min(1).max(1000).optional().describe("Most results (1-1000)"),
+  type: z.enum(["file", "directory"]).optional().describe("`file` or `directory` only"),
+})
+
+/** `GET /find/file` query: `FindQuery` plus OpenCode's `dirs` switch. */
+const FindFileQuery = FindQuery.extend({
+  dirs: z.enum(["true", "false"]).optional().describe("`false` leaves directories out"),
 })
 
 /**
@@ -84,20 +87,9 @@ const FindQuery = z.object({
 export function findRoutes(deps: { cwd: string; projects: ProjectCache }) {
   const app = new Hono()
   const search = createPathSearch()
-  const parse = (query: Record<string, string>) => {
-    const parsed = FindQuery.safeParse(query)
-    if (!parsed.success) throw new BadRequestError({ message: z.prettifyError(parsed.error), kind: "Query" })
-    return parsed.data
-  }
-  const query = [
-    DIRECTORY_PARAMETER,
-    { name: "query", description: "Fuzzy pattern; empty lists directories, then files" },
-    { name: "limit", description: "Most results (1-1000)" },
-    { name: "type", description: "`file` or `directory` only" },
-  ]
 
-  app.get("/find/file", describeJson({ operationId: "find.files", summary: "Fuzzy-find files and directories (gitignored ones left out)", tag: "find", query: [...query, { name: "dirs", description: "`false` leaves directories out" }], response: z.array(z.string()), errors: [400] }), async (c) => {
-    const input = parse(c.req.query())
+  app.get("/find/file", describeJson({ operationId: "find.files", summary: "Fuzzy-find files and directories (gitignored ones left out)", tag: "find", query: FindFileQuery, response: z.array(z.string()), errors: [400] }), async (c) => {
+    const input = queryParams(c, FindFileQuery)
     const type = input.type ?? (input.dirs === "false" ? "file" : undefined)
     const found = await search(requestDirectory(c, deps.cwd), { query: input.query, limit: input.limit ?? 100, type })
     return c.json(found.map((entry) => entry.path))
@@ -105,9 +97,9 @@ export function findRoutes(deps: { cwd: string; projects: ProjectCache }) {
 
   app.get(
     "/api/fs/find",
-    describeJson({ operationId: "fs.find", summary: "Fuzzy-find files and directories for `@` mentions", tag: "find", query, response: z.object({ location: z.any(), data: z.array(z.object({ path: z.string(), type: z.enum(["file", "directory"]) })) }), errors: [400] }),
+    describeJson({ operationId: "fs.find", summary: "Fuzzy-find files and directories for `@` mentions", tag: "find", query: FindQuery, response: z.object({ location: z.any(), data: z.array(z.object({ path: z.string(), type: z.enum(["file", "directory"]) })) }), errors: [400] }),
     async (c) => {
-      const input = parse(c.req.query())
+      const input = queryParams(c, FindQuery)
       const directory = requestDirectory(c, deps.cwd)
       const project = await deps.projects.resolve(directory)
       const data = await search(directory, { query: input.query, limit: input.limit ?? 20, type: input.type })

@@ -2,10 +2,10 @@ import { Hono } from "hono"
 import { z } from "zod"
 import type { Config } from "../../config/index.ts"
 import type { ProjectCache } from "../../session/index.ts"
-import { requestDirectory } from "../request.ts"
+import { DirectoryQuery, requestDirectory } from "../request.ts"
 import { listAgents } from "./agent.ts"
 import { COMMANDS } from "./command.ts"
-import { DIRECTORY_PARAMETER, describeJson } from "./describe.ts"
+import { describeJson } from "./describe.ts"
 import { knownProviders } from "./provider.ts"
 
 /** What the remaining TUI routes read. */
@@ -47,9 +47,9 @@ export function miscRoutes(deps: MiscRouteDeps) {
     return { directory, project: { id: project.id, directory: project.id === "global" ? directory : project.worktree } }
   }
   const apiDoc = (name: string, summary: string) =>
-    describeJson({ operationId: `v2.${name}.list`, summary, tag: "v2", query: [DIRECTORY_PARAMETER], response: z.object({ location: z.any(), data: z.array(z.any()) }) })
+    describeJson({ operationId: `v2.${name}.list`, summary, tag: "v2", query: DirectoryQuery, response: z.object({ location: z.any(), data: z.array(z.any()) }) })
 
-  app.get("/api/location", describeJson({ operationId: "v2.location", summary: "The request directory and its project", tag: "v2", query: [DIRECTORY_PARAMETER], response: z.any() }), async (c) =>
+  app.get("/api/location", describeJson({ operationId: "v2.location", summary: "The request directory and its project", tag: "v2", query: DirectoryQuery, response: z.any() }), async (c) =>
     c.json(await location(c)),
   )
   app.get("/api/agent", apiDoc("agent", "Agents (OpenCode v2 shape)"), async (c) => {

@@ -5,8 +5,8 @@ import type { Project } from "../../project/index.ts"
 import type { ProjectCache, SessionService } from "../../session/index.ts"
 import { git } from "../../util/git.ts"
 import { NotFoundError } from "../../util/named-error.ts"
-import { requestDirectory } from "../request.ts"
-import { DIRECTORY_PARAMETER, describeJson } from "./describe.ts"
+import { DirectoryQuery, requestDirectory } from "../request.ts"
+import { describeJson } from "./describe.ts"
 
 /** What the project routes need. */
 export interface ProjectRouteDeps {
@@ -82,7 +82,7 @@ export function projectRoutes(deps: ProjectRouteDeps) {
 
   app.get(
     "/path",
-    describeJson({ operationId: "path.get", summary: "Home, Spool's data and config directories, the worktree and the directory", tag: "app", query: [DIRECTORY_PARAMETER], response: z.object({ home: z.string(), state: z.string(), config: z.string(), worktree: z.string(), directory: z.string() }) }),
+    describeJson({ operationId: "path.get", summary: "Home, Spool's data and config directories, the worktree and the directory", tag: "app", query: DirectoryQuery, response: z.object({ home: z.string(), state: z.string(), config: z.string(), worktree: z.string(), directory: z.string() }) }),
     async (c) => {
       const directory = requestDirectory(c, deps.cwd)
       const project = await deps.projects.resolve(directory)
@@ -90,7 +90,7 @@ export function projectRoutes(deps: ProjectRouteDeps) {
     },
   )
 
-  app.get("/project", describeJson({ operationId: "project.list", summary: "Projects that have sessions, and the current one", tag: "project", query: [DIRECTORY_PARAMETER], response: z.array(ProjectSchema) }), async (c) => {
+  app.get("/project", describeJson({ operationId: "project.list", summary: "Projects that have sessions, and the current one", tag: "project", query: DirectoryQuery, response: z.array(ProjectSchema) }), async (c) => {
     const current = await deps.projects.resolve(requestDirectory(c, deps.cwd))
     const known = await knownProjects()
     const list = [...known.values()].map((entry) => listing(entry.project, entry))
@@ -98,14 +98,14 @@ export function projectRoutes(deps: ProjectRouteDeps) {
     return c.json(list.sort((a, b) => b.time.updated - a.time.updated))
   })
 
-  app.get("/project/current", describeJson({ operationId: "project.current", summary: "The project of the request directory", tag: "project", query: [DIRECTORY_PARAMETER], response: ProjectSchema }), async (c) => {
+  app.get("/project/current", describeJson({ operationId: "project.current", summary: "The project of the request directory", tag: "project", query: DirectoryQuery, response: ProjectSchema }), async (c) => {
     const current = await deps.projects.resolve(requestDirectory(c, deps.cwd))
     return c.json(listing(current, (await knownProjects()).get(current.id)))
   })
 
   app.get(
     "/project/:projectID/directories",
-    describeJson({ operationId: "project.directories", summary: "Directories the project's sessions run in", tag: "project", response: z.array(z.object({ directory: z.string() })), errors: [404] }),
+    describeJson({ operationId: "project.directories", summary: "Directories the project's sessions run in", tag: "project", query: DirectoryQuery, response: z.array(z.object({ directory: z.string() })), errors: [404] }),
     async (c) => {
       const id = c.req.param("projectID")
       const entry = (await knownProjects()).get(id)
@@ -118,7 +118,7 @@ export function projectRoutes(deps: ProjectRouteDeps) {
     },
   )
 
-  app.get("/vcs", describeJson({ operationId: "vcs.get", summary: "Current and default git branch of the request directory", tag: "project", query: [DIRECTORY_PARAMETER], response: z.object({ branch: z.string().optional(), default_branch: z.string().optional() }) }), async (c) =>
+  app.get("/vcs", describeJson({ operationId: "vcs.get", summary: "Current and default git branch of the request directory", tag: "project", query: DirectoryQuery, response: z.object({ branch: z.string().optional(), default_branch: z.string().optional() }) }), async (c) =>
     c.json(await branches(requestDirectory(c, deps.cwd))),
   )
 
