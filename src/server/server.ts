@@ -24,6 +24,7 @@ import { providerRoutes } from "./routes/provider.ts"
 import { shellRoutes } from "./routes/shell.ts"
 import { searchRoutes } from "./routes/search.ts"
 import { sessionAllRoutes } from "./routes/session-all.ts"
+import { statsRoutes } from "./routes/stats.ts"
 import {
   authGuard,
   bodySizeLimit,
@@ -125,6 +126,7 @@ export function createServer(deps: ServerDeps): Hono {
   if (deps.queries) {
     app.route("/", sessionAllRoutes({ queries: deps.queries, cwd: deps.cwd }))
     app.route("/", searchRoutes({ queries: deps.queries, cwd: deps.cwd }))
+    app.route("/", statsRoutes({ queries: deps.queries, cwd: deps.cwd }))
   }
   // `POST /session/:id/abort` also stops a running `!` command (OpenCode's abort cancels shell commands too).
   const shell = deps.tui?.shell

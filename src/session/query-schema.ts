@@ -1,10 +1,10 @@
 import { z } from "zod"
-import { FileDiff, MessageID, PartID, SessionID, SessionInfo } from "./schema.ts"
+import { FileDiff, MessageID, PartID, SessionID, SessionInfo, Tokens } from "./schema.ts"
 
 /**
  * Shapes of the read-only queries the web UI makes across sessions (issue 10): the cross-project
  * session list, full-text search, find-in-session and the revert preview. A shareable leaf: it imports
- * only zod and `schema.ts`, so `web/` may `import type` from it.
+ * only zod and `schema.ts`, so `web/` may `import type` from it. Also the usage report of `GET /stats`.
  */
 
 /** A project as OpenCode's `GET /experimental/session` names it beside each session (`ProjectSummary`). */
@@ -75,3 +75,35 @@ export const RevertPreview = z
   })
   .meta({ id: "RevertPreview" })
 export type RevertPreview = z.infer<typeof RevertPreview>
+
+/** What `GET /stats` can group by; `tool` counts tool calls only (per tool name), not steps. */
+export const UsageDimension = z.enum(["day", "session", "model", "source", "tool"]).meta({ id: "UsageDimension" })
+
+/** One group of `GET /stats` (`spool stats --json` row). Tokens in tokens, cost in USD. */
+export const UsageRow = z
+  .object({
+    key: z.string().describe("The group's values of the `groupBy` dimensions joined with `|`, in `groupBy` order (`total` for the total)"),
+    keys: z.record(z.string(), z.string()).describe("The group's value per dimension: day `YYYY-MM-DD`, model `provider/model`, session id, source, tool name"),
+    session: z.object({ title: z.string(), directory: z.string(), projectID: z.string(), source: z.string() }).optional().describe("With the `session` dimension"),
+    sessions: z.number(),
+    steps: z.number(),
+    tokens: Tokens,
+    cost: z.number().describe("USD over priced steps only; see `pricing`"),
+    unpricedSteps: z.number().describe("Steps whose recorded cost 0 is unknown, not free (no price known for their model); not in `cost`"),
+    cacheEfficiency: z.number().describe("cache read / (input + cache read + cache write); 0 when nothing was sent"),
+    toolCalls: z.number(),
+    toolErrors: z.number(),
+    toolErrorRate: z.number().describe("toolErrors / toolCalls (0 when no calls)"),
+    pricing: z.enum(["priced", "partial", "unpriced"]).describe("`partial`: `cost` leaves some steps out; `unpriced`: no step has a known cost (never show $0)"),
+  })
+  .meta({ id: "UsageRow" })
+
+/** `GET /stats`: usage across sessions, grouped, with the total and the models that have no price. */
+export const UsageReport = z
+  .object({
+    filter: z.object({ since: z.number().optional(), until: z.number().optional(), timeZone: z.string(), groupBy: z.array(UsageDimension) }),
+    rows: z.array(UsageRow),
+    total: UsageRow,
+    unpriced: z.array(z.string()).describe("`provider/model` of every counted model with unpriced steps, sorted"),
+  })
+  .meta({ id: "UsageReport" })

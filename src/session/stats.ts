@@ -34,6 +34,10 @@ export interface StepStats {
   cacheEfficiency: number
   /** The cache decision recorded for the step (TTLs, breakpoints, reason, prefix break). */
   cache?: unknown
+  /** True when the step lost the cached prefix the previous step left (see `prefixBreak`). */
+  prefixBreak: boolean
+  /** Why, when `prefixBreak`: the block Spool saw change, or the cache read that fell short. */
+  prefixBreakReason?: string
 }
 
 /** Per-step and per-session usage of a session (issue 4). */
@@ -76,6 +80,26 @@ export function priceLookup(config?: Pick<Config, "provider">): (providerID: str
 }
 
 /**
+ * Whether a step lost the cached prompt prefix the previous step of the session left, and why:
+ * - Spool recorded a prefix break for it (`metadata.cache.prefixBreak`: a block before the previous
+ *   request's last cache breakpoint changed, see `createPrefixTracker`), or
+ * - its cache read is below what the previous step read plus wrote: a provider serves a request the
+ *   longest cached prefix, which holds at least the previous request's cached part while that prefix is
+ *   unchanged and unexpired (same model). So a drop means the prefix changed (edited history, another
+ *   model, compaction) or the cache expired.
+ * The first step, and steps after one that cached nothing, are never breaks.
+ */
+export function prefixBreak(step: { tokens: Tokens; modelID: string; cache?: unknown }, previous: { tokens: Tokens; modelID: string } | undefined): string | undefined {
+  const recorded = (step.cache as { prefixBreak?: unknown } | undefined)?.prefixBreak
+  if (typeof recorded === "string" && recorded !== "") return `prefix changed at ${recorded}`
+  if (!previous) return undefined
+  const cached = previous.tokens.cache.read + previous.tokens.cache.write
+  if (cached <= 0 || step.tokens.cache.read >= cached) return undefined
+  const model = previous.modelID !== step.modelID ? ` (model changed from ${previous.modelID} to ${step.modelID})` : ""
+  return `cache read ${step.tokens.cache.read} < ${cached} tokens the previous step read or wrote${model}`
+}
+
+/**
  * Computes a session's stats from its `step-finish` parts. `config` (optional) adds the prices of
  * `provider.<id>.models.<model>.cost` (possibly 0: a free model's steps are then priced at 0) to the
  * catalogue's when telling unpriced steps.
@@ -95,7 +119,12 @@ export async function sessionStats(db: Kysely<Database>, sessionID: string, opti
     unpriced: message.role === "assistant" && unpricedStep(part, message.providerID, message.modelID, priced),
     cacheEfficiency: cacheEfficiency(part.tokens),
     ...((part.metadata as { cache?: unknown } | undefined)?.cache ? { cache: (part.metadata as { cache?: unknown }).cache } : {}),
+    prefixBreak: false,
   }))
+  steps.forEach((step, index) => {
+    const reason = prefixBreak(step, steps[index - 1])
+    if (reason) Object.assign(step, { prefixBreak: true, prefixBreakReason: reason })
+  })
   const tokens: Tokens = { input: 0, output: 0, reasoning: 0, cache: { read: 0, write: 0 } }
   let cost = 0
   for (const step of steps) {

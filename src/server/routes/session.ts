@@ -66,6 +66,8 @@ const StepStatsSchema = z.object({
   unpriced: z.boolean().describe("The step used tokens of a model with no known price: its cost 0 means unknown, not free"),
   cacheEfficiency: z.number(),
   cache: z.any().optional(),
+  prefixBreak: z.boolean().describe("The step lost the cached prefix the previous step left: Spool saw a block change, or its cache read fell below the previous step's cache read + write"),
+  prefixBreakReason: z.string().optional().describe("Why, when `prefixBreak`"),
 })
 const SessionStatsSchema = z
   .object({
