@@ -26,6 +26,7 @@ import { searchRoutes } from "./routes/search.ts"
 import { sessionAllRoutes } from "./routes/session-all.ts"
 import { statsRoutes } from "./routes/stats.ts"
 import { exportRoutes } from "./routes/export.ts"
+import { revertPreviewRoutes } from "./routes/revert-preview.ts"
 import {
   authGuard,
   bodySizeLimit,
@@ -130,6 +131,7 @@ export function createServer(deps: ServerDeps): Hono {
     app.route("/", statsRoutes({ queries: deps.queries, cwd: deps.cwd }))
   }
   app.route("/", exportRoutes({ sessions: deps.sessions }))
+  app.route("/", revertPreviewRoutes({ reverter: deps.reverter }))
   // `POST /session/:id/abort` also stops a running `!` command (OpenCode's abort cancels shell commands too).
   const shell = deps.tui?.shell
   app.route("/", sessionRoutes(shell ? { ...deps, prompts: { ...deps.prompts, abort: (sessionID: string) => (deps.prompts.abort(sessionID), shell.abort(sessionID)) } } : deps))

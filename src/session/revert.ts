@@ -5,6 +5,7 @@ import { SessionEvent } from "./events.ts"
 import { orderByTurn } from "./history.ts"
 import type { ProjectCache } from "./projects.ts"
 import { repository } from "./repository.ts"
+import type { RevertPreview } from "./query-schema.ts"
 import type { FileDiff, Part, SessionInfo, WithParts } from "./schema.ts"
 import type { SessionService } from "./service.ts"
 import { directoryExists } from "./session-directory.ts"
@@ -133,19 +134,11 @@ export function createReverter(deps: ReverterDeps) {
   }
 
   /**
-   * `POST /session/:id/revert {messageID, partID?, force?}`: restores the files changed at and after
-   * that point and records the revert; messages stay until the next prompt.
-   * @throws SessionBusyError, NotFoundError, SnapshotUnavailableError
+   * Where a revert to `input` starts, each file's history from there, and the files (sorted).
+   * @throws NotFoundError (message or part), SnapshotUnavailableError when a tree the files need is not
+   * in the store (a turn recorded elsewhere, e.g. imported).
    */
-  async function revert(id: string, input: { messageID: string; partID?: string; force?: boolean }): Promise<SessionInfo> {
-    assertIdle(id)
-    let session = await deps.sessions.get(id)
-    const snapshot = await snapshotOf(session)
-    if (session.revert) {
-      // Re-reverting: first put back what the previous revert restored (files edited since stay).
-      await undo(snapshot, session.revert, input.force ? [] : await editedSince(snapshot, session.revert))
-      session = { ...session, revert: undefined }
-    }
+  async function plan(id: string, snapshot: Snapshot, input: { messageID: string; partID?: string }) {
     const messages = await orderedMessages(id)
     const point = revertPoint(messages, input.messageID, input.partID)
     const history = fileHistory(point, snapshot.workTree)
@@ -159,30 +152,90 @@ export function createReverter(deps: ReverterDeps) {
         })
       }
     }
+    return { point, history, files }
+  }
 
-    const current = await snapshot.track()
-    let conflicts: string[] = []
-    if (!input.force && files.length > 0) {
-      // A conflict: the file now differs from what the agent's last step left (one git call per tree).
-      const now = await snapshot.blobIds(current.tree, files)
-      const byAfter = new Map<string, string[]>()
-      for (const file of files) {
-        const after = history.get(file)!.after
-        if (after) byAfter.set(after, [...(byAfter.get(after) ?? []), file])
-      }
-      for (const [after, group] of byAfter) {
-        const agent = await snapshot.blobIds(after, group)
-        for (const file of group) if (agent.get(file) !== now.get(file)) conflicts.push(file)
-      }
-      conflicts.sort()
+  /**
+   * The conflicts among the files of `history`: a file whose content `now` (blob id per file, undefined
+   * when absent) differs from what the agent's last step left (one git call per tree), sorted.
+   */
+  async function conflictsOf(snapshot: Snapshot, history: Map<string, { before: string; after?: string }>, now: Map<string, string | undefined>): Promise<string[]> {
+    const conflicts: string[] = []
+    const byAfter = new Map<string, string[]>()
+    for (const [file, entry] of history) if (entry.after) byAfter.set(entry.after, [...(byAfter.get(entry.after) ?? []), file])
+    for (const [after, group] of byAfter) {
+      const agent = await snapshot.blobIds(after, group)
+      for (const file of group) if (agent.get(file) !== now.get(file)) conflicts.push(file)
     }
-    const restored = files.filter((file) => !conflicts.includes(file))
+    return conflicts.sort()
+  }
+
+  /** `files` grouped by the tree each is restored from (its content before the session's first change). */
+  function byBefore(history: Map<string, { before: string; after?: string }>, files: string[]): Map<string, string[]> {
     const byTree = new Map<string, string[]>()
-    for (const file of restored) {
+    for (const file of files) {
       const before = history.get(file)!.before
       byTree.set(before, [...(byTree.get(before) ?? []), file])
     }
-    for (const [tree, group] of byTree) await snapshot.restore(tree, group)
+    return byTree
+  }
+
+  /**
+   * `GET /session/:id/revert?messageID=&partID=`: what `revert` with the same input would restore and
+   * leave alone now, through the same plan and conflict check, changing nothing a user sees (no file,
+   * no session; the work tree is tracked into Spool's private snapshot store, as `revert` does, so both
+   * compare the same blobs). A pending revert is taken as undone
+   * first, as `revert` does (its files edited since stay). Allowed while the session is busy (the answer
+   * may then be stale).
+   * @throws NotFoundError, SnapshotUnavailableError (400)
+   */
+  async function preview(id: string, input: { messageID: string; partID?: string }): Promise<RevertPreview> {
+    const session = await deps.sessions.get(id)
+    const snapshot = await snapshotOf(session)
+    const { point, history, files } = await plan(id, snapshot, input)
+    const now = files.length === 0 ? new Map<string, string | undefined>() : await snapshot.blobIds((await snapshot.track()).tree, files)
+    if (session.revert?.snapshot) {
+      const edited = await editedSince(snapshot, session.revert)
+      const undone = (session.revert.files ?? []).filter((file) => !edited.includes(file))
+      const before = await snapshot.blobIds(session.revert.snapshot, undone)
+      for (const file of undone) if (history.has(file)) now.set(file, before.get(file))
+    }
+    const conflicts = files.length === 0 ? [] : await conflictsOf(snapshot, history, now)
+    const restored: RevertPreview["files"] = []
+    for (const [tree, group] of byBefore(history, files.filter((file) => !conflicts.includes(file)))) {
+      const before = await snapshot.blobIds(tree, group)
+      for (const file of group) restored.push({ file, action: before.get(file) === undefined ? "delete" : "restore" })
+    }
+    return {
+      sessionID: id,
+      messageID: point.messageID,
+      ...(point.partID ? { partID: point.partID } : {}),
+      files: restored.sort((a, b) => a.file.localeCompare(b.file)),
+      conflicts,
+      pending: session.revert !== undefined,
+      diffs: await spanDiffs(snapshot, changeSpan(point.messages, snapshot.workTree)),
+    }
+  }
+
+  /**
+   * `POST /session/:id/revert {messageID, partID?, force?}`: restores the files changed at and after
+   * that point and records the revert; messages stay until the next prompt.
+   * @throws SessionBusyError, NotFoundError, SnapshotUnavailableError
+   */
+  async function revert(id: string, input: { messageID: string; partID?: string; force?: boolean }): Promise<SessionInfo> {
+    assertIdle(id)
+    let session = await deps.sessions.get(id)
+    const snapshot = await snapshotOf(session)
+    if (session.revert) {
+      // Re-reverting: first put back what the previous revert restored (files edited since stay).
+      await undo(snapshot, session.revert, input.force ? [] : await editedSince(snapshot, session.revert))
+      session = { ...session, revert: undefined }
+    }
+    const { point, history, files } = await plan(id, snapshot, input)
+    const current = await snapshot.track()
+    const conflicts = input.force || files.length === 0 ? [] : await conflictsOf(snapshot, history, await snapshot.blobIds(current.tree, files))
+    const restored = files.filter((file) => !conflicts.includes(file))
+    for (const [tree, group] of byBefore(history, restored)) await snapshot.restore(tree, group)
     const reverted = await snapshot.track()
     const diffs = await snapshot.diff(current.tree, reverted.tree, restored)
 
@@ -269,7 +322,7 @@ export function createReverter(deps: ReverterDeps) {
     return parent.info.role === "user" ? (parent.info.summary?.diffs ?? []) : []
   }
 
-  return { revert, unrevert, cleanup, diff }
+  return { revert, unrevert, cleanup, diff, preview }
 }
 
 /** The session with `summary` recomputed over `messages` (all the session's changes). */

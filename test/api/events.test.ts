@@ -195,8 +195,8 @@ describe("GET /doc", () => {
         "GET /find/file",
         "POST /session/{sessionID}/command",
         "POST /session/{sessionID}/shell",
-        // The web UI's read-only queries (test/api/session-all, search-route, stats-route, export-route).
-        ...["/experimental/session", "/search", "/session/{sessionID}/search", "/stats", "/session/{sessionID}/export"].map((path) => `GET ${path}`),
+        // The web UI's read-only queries (test/api/session-all, search-route, stats-route, export-route, revert-preview).
+        ...["/experimental/session", "/search", "/session/{sessionID}/search", "/stats", "/session/{sessionID}/export", "/session/{sessionID}/revert"].map((path) => `GET ${path}`),
       ].sort(),
     )
     expect(doc.paths["/session/{sessionID}"].get.operationId).toBe("session.get")
